@@ -1,0 +1,259 @@
+"""Answers format v1: read, validate and describe (JSON Schema) the answers to an assessment.
+
+Every rule of the format comes from the question definitions in data/questions.toml, so the
+parser, the schema and the wizard cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .knowledge import Question, Questions, load_questions
+
+FORMAT_VERSION = 1
+#: An answers file is a few hundred bytes; anything this large is a mistake, not a person.
+MAX_FILE_BYTES = 1_000_000
+MAX_NESTING = 32
+
+
+class AnswersError(ValueError):
+    """Answers that do not fit the format. `path` names the field (`symptoms[2]`), or is empty."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """Validated answers. Keys not answered are absent (not answered is not the same as 'no')."""
+
+    values: Mapping[str, Any]
+    facts: frozenset[str]
+    numbers: Mapping[str, float]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def has(self, fact: str) -> bool:
+        """True when the answer `key.id` was given, e.g. `symptoms.fever` or `side.left`."""
+        return fact in self.facts
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answers as an answers-v1 mapping, ready to save and replay."""
+        out: dict[str, Any] = {"version": FORMAT_VERSION}
+        out.update({key: value for key, value in self.values.items() if key != "version"})
+        return out
+
+
+def parse_answers(data: object, questions: Questions | None = None) -> Answers:
+    """Validate a decoded answers mapping and return typed Answers, or raise AnswersError."""
+    questions = questions or load_questions()
+    if not isinstance(data, Mapping):
+        raise AnswersError("", f"the answers must be a JSON object, not {_json_type(data)}")
+    values: dict[str, Any] = {}
+    facts: set[str] = set()
+    numbers: dict[str, float] = {}
+    for key, raw in data.items():
+        if not isinstance(key, str) or key not in questions.keys:
+            raise AnswersError(str(key), "unknown key" + _suggest(str(key), questions.keys))
+        if raw is None:
+            continue  # null is "not answered", the same as leaving the key out
+        question = questions.keys[key]
+        value = _check_value(key, raw, question, questions)
+        values[key] = value
+        if question.type in ("int", "number"):
+            numbers[key] = value
+        elif question.type == "choice":
+            facts.add(f"{key}.{value}")
+        else:
+            facts.update(f"{key}.{item}" for item in value)
+    for key in questions.required:
+        if key not in values:
+            raise AnswersError(key, f"missing; {questions.keys[key].expected()} is required")
+    if values.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        raise AnswersError("version", f"version {values['version']} is not supported; use 1")
+    if values.get("sex") == "male" and values.get("pregnant") == "yes":
+        raise AnswersError(
+            "pregnant", "'yes' does not fit sex 'male' (sex assigned at birth); check both answers"
+        )
+    ordered = {key: values[key] for key in questions.keys if key in values}
+    return Answers(ordered, frozenset(facts), numbers)
+
+
+def _check_value(key: str, raw: object, question: Question, questions: Questions) -> Any:
+    kind = question.type
+    if kind in ("int", "number"):
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise AnswersError(key, f"expected {question.expected()}, got {_json_type(raw)}")
+        if not math.isfinite(raw):
+            raise AnswersError(key, f"expected {question.expected()}, got {raw}")
+        if kind == "int":
+            if raw != int(raw):
+                raise AnswersError(key, f"expected a whole number, got {raw}")
+            raw = int(raw)
+        assert question.min is not None and question.max is not None
+        if not question.min <= raw <= question.max:
+            raise AnswersError(key, f"{raw} is out of range; expected {question.expected()}")
+        return raw
+    ids = questions.vocabulary[key]
+    if kind == "choice":
+        if not isinstance(raw, str):
+            raise AnswersError(key, f"expected one of {_list(ids)}, got {_json_type(raw)}")
+        if raw not in ids:
+            raise AnswersError(key, f"unknown {_noun(key)} {raw!r}" + _suggest(raw, ids))
+        return raw
+    if not isinstance(raw, list):
+        raise AnswersError(key, f"expected a list of ids, got {_json_type(raw)}")
+    items: list[str] = []
+    for index, item in enumerate(raw):
+        where = f"{key}[{index}]"
+        if not isinstance(item, str):
+            raise AnswersError(where, f"expected an id as a string, got {_json_type(item)}")
+        if item not in ids:
+            raise AnswersError(where, f"unknown {_noun(key)} {item!r}" + _suggest(item, ids))
+        if item not in items:
+            items.append(item)
+    return items
+
+
+def _noun(key: str) -> str:
+    nouns = {"symptoms": "symptom", "radiates_to": "place", "history": "history item"}
+    return nouns.get(key, key.replace("_", " "))
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _list(ids: Iterable[str]) -> str:
+    return ", ".join(repr(i) for i in ids)
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}" if len(value) <= 40 else "a text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+# -- reading files ------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> float:
+    raise AnswersError("", f"{name} is not a valid JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise AnswersError(key, "given twice; keep one")
+        out[key] = value
+    return out
+
+
+def loads_answers_json(text: str | bytes) -> object:
+    """Decode answers JSON strictly: no NaN or Infinity, no duplicate keys, a BOM is fine."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise AnswersError("", f"the answers are larger than {MAX_FILE_BYTES:,} bytes")
+        if b"\x00" in text:
+            raise AnswersError("", "the answers look like a binary file, not JSON text")
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise AnswersError("", f"the answers are not UTF-8 text (byte {error.start})") from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise AnswersError("", "the answers are empty; expected a JSON object")
+    if _nesting(text) > MAX_NESTING:
+        raise AnswersError("", f"the answers are nested more than {MAX_NESTING} levels deep")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise AnswersError(
+            "", f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+
+
+def _nesting(text: str) -> int:
+    """A cheap upper bound on bracket depth (brackets inside strings count too)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def read_answers_file(path: Path) -> Answers:
+    """Read and validate an answers file; every problem is an AnswersError naming the file."""
+    try:
+        if path.is_dir():
+            raise AnswersError("", f"{path} is a directory, not an answers file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise AnswersError("", f"{path}: no such file") from None
+    except PermissionError:
+        raise AnswersError("", f"{path}: permission denied") from None
+    except OSError as error:
+        raise AnswersError("", f"{path}: cannot read ({error.strerror})") from None
+    return parse_answers(loads_answers_json(data))
+
+
+# -- JSON Schema --------------------------------------------------------------------------------
+
+
+def json_schema(questions: Questions | None = None) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of answers format v1, generated from the question definitions."""
+    questions = questions or load_questions()
+    properties: dict[str, Any] = {}
+    for key, question in questions.keys.items():
+        prop: dict[str, Any] = {"description": question.prompt}
+        if question.type in ("int", "number"):
+            prop["type"] = "integer" if question.type == "int" else "number"
+            prop["minimum"], prop["maximum"] = question.min, question.max
+        elif question.type == "choice":
+            prop["enum"] = list(questions.vocabulary[key])
+        else:
+            prop["type"] = "array"
+            prop["items"] = {"enum": list(questions.vocabulary[key])}
+        properties[key] = {"anyOf": [prop, {"type": "null"}]} if key not in questions.required else prop
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://backpain.invalid/schema/answers-v1.json",
+        "title": "backpain answers, format v1",
+        "description": "Answers to one back pain self-assessment. A key left out, or null, "
+        "means 'not answered'.",
+        "type": "object",
+        "properties": properties,
+        "required": list(questions.required),
+        "additionalProperties": False,
+        "allOf": [
+            {
+                "if": {"properties": {"sex": {"const": "male"}}, "required": ["sex"]},
+                "then": {"not": {"properties": {"pregnant": {"const": "yes"}}, "required": ["pregnant"]}},
+            }
+        ],
+    }

@@ -1,0 +1,489 @@
+"""Load the knowledge base in data/ into typed objects, once per process, and validate it.
+
+Anything a reviewer could get wrong is a load-time error here (and so a failing test): an unknown
+id, a condition naming an answer that does not exist, a rule, condition or advice without a
+source, an urgency rule that could be lowered by adding an answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from . import expr
+
+LEVELS = ("self_care", "see_doctor_soon", "urgent", "emergency")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+GRADES = ("recommended", "may_help", "guidelines_disagree", "not_recommended")
+ADVICE_TOPICS = (
+    "getting_help",
+    "self_care",
+    "medicines",
+    "treatments",
+    "lifestyle",
+    "prevention",
+)
+QUESTION_TYPES = ("int", "number", "choice", "multi")
+
+
+class KnowledgeError(ValueError):
+    """The knowledge base in data/ is inconsistent. The message names the file and the entry."""
+
+
+def data_dir() -> Traversable:
+    """The knowledge base: data/ of a source checkout, else the copy inside the installed package.
+
+    An editable install also gets a copy in site-packages, which would go stale as data/ is
+    edited; a checkout (pyproject.toml beside data/) therefore wins.
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "data" / "questions.toml").is_file():
+        return checkout / "data"
+    return resources.files("backpain_cli") / "data"
+
+
+def _read_toml(item: Traversable) -> dict[str, Any]:
+    try:
+        return tomllib.loads(item.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise KnowledgeError(f"{item.name}: {error}") from None
+
+
+# -- questions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    key: str
+    type: str
+    prompt: str
+    help: str = ""
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    when: expr.Expr | None = None
+    choices: tuple[Choice, ...] = ()
+    wizard: bool = True
+
+    def expected(self) -> str:
+        if self.type == "int":
+            return f"a whole number from {self.min:g} to {self.max:g}"
+        if self.type == "number":
+            return f"a number from {self.min:g} to {self.max:g}"
+        return "one id" if self.type == "choice" else "a list of ids"
+
+
+@dataclass(frozen=True)
+class Questions:
+    """The questions in order, and the answers vocabulary they define."""
+
+    questions: tuple[Question, ...]
+    #: key -> the question that defines its type (the first one filling that key)
+    keys: Mapping[str, Question]
+    #: key -> ids allowed, in the order they are asked
+    vocabulary: Mapping[str, tuple[str, ...]]
+    #: "key.id" -> the plain label, in the person's words
+    labels: Mapping[str, str]
+    required: tuple[str, ...]
+
+    def fact_exists(self, fact: str) -> bool:
+        return fact in self.labels
+
+    def check(self, condition: expr.Expr, where: str) -> None:
+        """Raise KnowledgeError when a condition names an answer or id that does not exist."""
+        for fact in sorted(condition.facts):
+            if fact not in self.labels:
+                key = fact.split(".")[0]
+                hint = "unknown key" if key not in self.vocabulary else "unknown id"
+                raise KnowledgeError(f"{where}: {hint} in {fact!r} ({condition.text!r})")
+        for key, _op, _value in condition.numbers:
+            if key not in self.keys or self.keys[key].type not in ("int", "number"):
+                raise KnowledgeError(f"{where}: {key!r} is not a number answer ({condition.text!r})")
+
+
+def _parse_expr(text: object, where: str) -> expr.Expr:
+    if not isinstance(text, str):
+        raise KnowledgeError(f"{where}: a condition must be a string, got {text!r}")
+    try:
+        return expr.parse(text)
+    except expr.ExprError as error:
+        raise KnowledgeError(f"{where}: {error}") from None
+
+
+@functools.cache
+def load_questions() -> Questions:
+    raw = _read_toml(data_dir() / "questions.toml").get("question", [])
+    questions: list[Question] = []
+    keys: dict[str, Question] = {}
+    vocabulary: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    ids: set[str] = set()
+    for index, entry in enumerate(raw):
+        where = f"questions.toml: question {entry.get('id', entry.get('key', index))}"
+        question = _question(entry, where)
+        if question.id in ids:
+            raise KnowledgeError(f"{where}: question id used twice")
+        ids.add(question.id)
+        first = keys.setdefault(question.key, question)
+        if first.type != question.type:
+            raise KnowledgeError(f"{where}: key {question.key!r} asked with two types")
+        for choice in question.choices:
+            fact = f"{question.key}.{choice.id}"
+            if fact in labels:
+                raise KnowledgeError(f"{where}: choice {choice.id!r} listed twice")
+            labels[fact] = choice.label
+            vocabulary.setdefault(question.key, []).append(choice.id)
+        questions.append(question)
+    result = Questions(
+        tuple(questions),
+        keys,
+        {key: tuple(values) for key, values in vocabulary.items()},
+        labels,
+        tuple(key for key, question in keys.items() if question.required),
+    )
+    for question in questions:
+        if question.when is not None:
+            result.check(question.when, f"questions.toml: question {question.id}")
+    return result
+
+
+def _question(entry: Mapping[str, Any], where: str) -> Question:
+    kind = entry.get("type")
+    if kind not in QUESTION_TYPES:
+        raise KnowledgeError(f"{where}: type must be one of {QUESTION_TYPES}")
+    choices = tuple(
+        Choice(c["id"], c["label"], c.get("help", "")) for c in entry.get("choices", [])
+    )
+    if kind in ("choice", "multi") and not choices:
+        raise KnowledgeError(f"{where}: a {kind} question needs choices")
+    if kind in ("int", "number") and ("min" not in entry or "max" not in entry):
+        raise KnowledgeError(f"{where}: a {kind} question needs min and max")
+    when = entry.get("when")
+    return Question(
+        id=entry.get("id", entry["key"]),
+        key=entry["key"],
+        type=kind,
+        prompt=entry["prompt"],
+        help=entry.get("help", ""),
+        required=entry.get("required", False),
+        min=entry.get("min"),
+        max=entry.get("max"),
+        when=_parse_expr(when, where) if when is not None else None,
+        choices=choices,
+        wizard=entry.get("wizard", True),
+    )
+
+
+# -- the rest of the knowledge base -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    citation: str
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    rank: int
+    name: str
+    headline: str
+    action: str
+
+
+@dataclass(frozen=True)
+class SafetyNet:
+    level: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    emergency: str
+    urgent: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: str
+    when: expr.Expr
+    reason: str
+    sources: tuple[str, ...]
+    suspects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Feature:
+    when: expr.Expr
+    weight: float
+    label: str
+    estimate: bool
+    source: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    id: str
+    name: str
+    group: str
+    summary: str
+    urgency: str
+    prior: float
+    features: tuple[Feature, ...]
+    exclude: tuple[expr.Expr, ...]
+    doctor_checks: tuple[str, ...]
+    see_doctor: str
+    advice: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Advice:
+    id: str
+    topic: str
+    title: str
+    text: str
+    grade: str
+    sources: tuple[str, ...]
+    levels: tuple[str, ...]
+    when: expr.Expr | None
+    general: bool
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    questions: Questions
+    sources: Mapping[str, Source]
+    levels: Mapping[str, Level]
+    safety_net: tuple[SafetyNet, ...]
+    regions: Mapping[str, Region]
+    rules: tuple[Rule, ...]
+    conditions: Mapping[str, Condition]
+    advice: Mapping[str, Advice]
+    disclaimer: str
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise KnowledgeError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def _require(entry: Mapping[str, Any], names: tuple[str, ...], where: str) -> None:
+    missing = [name for name in names if name not in entry or entry[name] in ("", [])]
+    if missing:
+        raise KnowledgeError(f"{where}: missing {', '.join(missing)}")
+
+
+@functools.cache
+def load_knowledge() -> Knowledge:
+    """Load and validate the whole knowledge base (cached: loaded once per process)."""
+    root = data_dir()
+    questions = load_questions()
+
+    sources: dict[str, Source] = {}
+    for item in _toml_files(root / "sources"):
+        for sid, entry in _read_toml(item).items():
+            where = f"sources/{item.name}: {sid}"
+            if sid in sources:
+                raise KnowledgeError(f"{where}: source id used twice")
+            _require(entry, ("title", "year"), where)
+            sources[sid] = Source(sid, _citation(entry), entry.get("url", ""), entry.get("kind", ""))
+
+    def cited(ids: tuple[str, ...], where: str) -> tuple[str, ...]:
+        if not ids:
+            raise KnowledgeError(f"{where}: no source")
+        for sid in ids:
+            if sid not in sources:
+                raise KnowledgeError(f"{where}: unknown source {sid!r}")
+        return ids
+
+    def level(value: object, where: str) -> str:
+        if value not in LEVEL_RANK:
+            raise KnowledgeError(f"{where}: level must be one of {LEVELS}, got {value!r}")
+        return str(value)
+
+    levels_raw = _read_toml(root / "levels.toml")
+    levels = {}
+    for lid in LEVELS:
+        entry = levels_raw.get("level", {}).get(lid)
+        if entry is None:
+            raise KnowledgeError(f"levels.toml: level {lid} is missing")
+        _require(entry, ("name", "headline", "action"), f"levels.toml: {lid}")
+        levels[lid] = Level(lid, LEVEL_RANK[lid], entry["name"], entry["headline"], entry["action"])
+    safety_net = tuple(
+        SafetyNet(
+            level(entry.get("level"), f"levels.toml: safety_net {i}"),
+            entry["text"],
+            cited(_strings(entry.get("sources", []), "safety_net"), f"levels.toml: safety_net {i}"),
+        )
+        for i, entry in enumerate(levels_raw.get("safety_net", []))
+    )
+    disclaimer = levels_raw.get("disclaimer", "")
+    if not disclaimer:
+        raise KnowledgeError("levels.toml: disclaimer is missing")
+
+    regions = {
+        rid: Region(rid, entry["name"], entry["emergency"], entry["urgent"])
+        for rid, entry in _read_toml(root / "regions.toml").get("region", {}).items()
+    }
+    if "default" not in regions:
+        raise KnowledgeError("regions.toml: region 'default' is missing")
+
+    advice: dict[str, Advice] = {}
+    for entry in _read_toml(root / "advice.toml").get("advice", []):
+        where = f"advice.toml: {entry.get('id', '?')}"
+        _require(entry, ("id", "topic", "title", "text", "grade", "sources"), where)
+        if entry["id"] in advice:
+            raise KnowledgeError(f"{where}: id used twice")
+        if entry["topic"] not in ADVICE_TOPICS:
+            raise KnowledgeError(f"{where}: topic must be one of {ADVICE_TOPICS}")
+        if entry["grade"] not in GRADES:
+            raise KnowledgeError(f"{where}: grade must be one of {GRADES}")
+        when = _parse_expr(entry["when"], where) if "when" in entry else None
+        if when is not None:
+            questions.check(when, where)
+        advice_levels = _strings(entry.get("levels", list(LEVELS[:2])), where)
+        for lid in advice_levels:
+            level(lid, where)
+        advice[entry["id"]] = Advice(
+            entry["id"],
+            entry["topic"],
+            entry["title"],
+            entry["text"],
+            entry["grade"],
+            cited(_strings(entry["sources"], where), where),
+            advice_levels,
+            when,
+            bool(entry.get("general", False)),
+        )
+
+    conditions: dict[str, Condition] = {}
+    for item in _toml_files(root / "conditions"):
+        condition = _condition(item, questions, cited, level, advice)
+        conditions[condition.id] = condition
+
+    rules: list[Rule] = []
+    for entry in _read_toml(root / "rules.toml").get("rule", []):
+        where = f"rules.toml: {entry.get('id', '?')}"
+        _require(entry, ("id", "level", "when", "reason", "sources"), where)
+        if any(rule.id == entry["id"] for rule in rules):
+            raise KnowledgeError(f"{where}: id used twice")
+        when = _parse_expr(entry["when"], where)
+        questions.check(when, where)
+        if when.negated:
+            raise KnowledgeError(
+                f"{where}: urgency rules may not use 'not' (adding an answer must never lower "
+                "the urgency)"
+            )
+        suspects = _strings(entry.get("suspects", []), where)
+        for cid in suspects:
+            if cid not in conditions:
+                raise KnowledgeError(f"{where}: unknown condition {cid!r} in suspects")
+        rules.append(
+            Rule(
+                entry["id"],
+                level(entry["level"], where),
+                when,
+                entry["reason"],
+                cited(_strings(entry["sources"], where), where),
+                suspects,
+            )
+        )
+
+    return Knowledge(
+        questions, sources, levels, safety_net, regions, tuple(rules), conditions, advice, disclaimer
+    )
+
+
+def _toml_files(folder: Traversable) -> list[Traversable]:
+    return sorted((i for i in folder.iterdir() if i.name.endswith(".toml")), key=lambda i: i.name)
+
+
+def _citation(entry: Mapping[str, Any]) -> str:
+    parts = [entry.get("authors") or entry.get("publisher", ""), entry.get("title", "")]
+    where = entry.get("journal", "")
+    year = str(entry.get("year", ""))
+    tail = ", ".join(part for part in (where, year) if part)
+    text = ". ".join(part.rstrip(".") for part in parts if part)
+    return f"{text}. {tail}." if tail else (f"{text}." if text else "")
+
+
+def _condition(
+    item: Traversable,
+    questions: Questions,
+    cited: Any,
+    level: Any,
+    advice: Mapping[str, Advice],
+) -> Condition:
+    entry = _read_toml(item)
+    cid = item.name.removesuffix(".toml")
+    where = f"conditions/{item.name}"
+    if entry.get("id", cid) != cid:
+        raise KnowledgeError(f"{where}: id {entry.get('id')!r} does not match the file name")
+    _require(entry, ("name", "group", "summary", "urgency", "prior", "feature", "sources"), where)
+    _require(entry, ("doctor_checks",), where)
+    features = []
+    for index, raw in enumerate(entry["feature"]):
+        fwhere = f"{where}: feature {index + 1} ({raw.get('when', '?')})"
+        when = _parse_expr(raw.get("when"), fwhere)
+        questions.check(when, fwhere)
+        if not isinstance(raw.get("weight"), int | float):
+            raise KnowledgeError(f"{fwhere}: weight must be a number")
+        label = raw.get("label") or (questions.labels.get(when.single_fact or "", ""))
+        if not label:
+            raise KnowledgeError(f"{fwhere}: a feature that is not one answer needs a label")
+        source = raw.get("source")
+        estimate = bool(raw.get("estimate", source is None))
+        if source is not None:
+            cited((source,), fwhere)
+        elif not estimate:
+            raise KnowledgeError(f"{fwhere}: a weight needs a source, or estimate = true")
+        features.append(
+            Feature(when, float(raw["weight"]), label, estimate, source, raw.get("note", ""))
+        )
+    exclude = []
+    for text in _strings(entry.get("exclude", []), where):
+        condition = _parse_expr(text, f"{where}: exclude")
+        questions.check(condition, f"{where}: exclude")
+        exclude.append(condition)
+    advice_ids = _strings(entry.get("advice", []), where)
+    for aid in advice_ids:
+        if aid not in advice:
+            raise KnowledgeError(f"{where}: unknown advice {aid!r}")
+    return Condition(
+        id=cid,
+        name=entry["name"],
+        group=entry["group"],
+        summary=entry["summary"],
+        urgency=level(entry["urgency"], where),
+        prior=float(entry["prior"]),
+        features=tuple(features),
+        exclude=tuple(exclude),
+        doctor_checks=_strings(entry["doctor_checks"], where),
+        see_doctor=entry.get("see_doctor", ""),
+        advice=advice_ids,
+        sources=cited(_strings(entry["sources"], where), where),
+    )

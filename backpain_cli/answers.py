@@ -78,8 +78,6 @@ def parse_answers(data: object, questions: Questions | None = None) -> Answers:
     for key in questions.required:
         if key not in values:
             raise AnswersError(key, f"missing; {questions.keys[key].expected()} is required")
-    if values.get("version", FORMAT_VERSION) != FORMAT_VERSION:
-        raise AnswersError("version", f"version {values['version']} is not supported; use 1")
     if values.get("sex") == "male" and values.get("pregnant") == "yes":
         raise AnswersError(
             "pregnant", "'yes' does not fit sex 'male' (sex assigned at birth); check both answers"
@@ -95,6 +93,8 @@ def _check_value(key: str, raw: object, question: Question, questions: Questions
             raise AnswersError(key, f"expected {question.expected()}, got {_json_type(raw)}")
         if not math.isfinite(raw):
             raise AnswersError(key, f"expected {question.expected()}, got {raw}")
+        if key == "version" and raw != FORMAT_VERSION:
+            raise AnswersError(key, f"version {raw} is not supported; this program reads version 1")
         if kind == "int":
             if raw != int(raw):
                 raise AnswersError(key, f"expected a whole number, got {raw}")
@@ -239,7 +239,9 @@ def json_schema(questions: Questions | None = None) -> dict[str, Any]:
         else:
             prop["type"] = "array"
             prop["items"] = {"enum": list(questions.vocabulary[key])}
-        properties[key] = {"anyOf": [prop, {"type": "null"}]} if key not in questions.required else prop
+        properties[key] = (
+            {"anyOf": [prop, {"type": "null"}]} if key not in questions.required else prop
+        )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://backpain.invalid/schema/answers-v1.json",
@@ -253,7 +255,9 @@ def json_schema(questions: Questions | None = None) -> dict[str, Any]:
         "allOf": [
             {
                 "if": {"properties": {"sex": {"const": "male"}}, "required": ["sex"]},
-                "then": {"not": {"properties": {"pregnant": {"const": "yes"}}, "required": ["pregnant"]}},
+                "then": {
+                    "not": {"properties": {"pregnant": {"const": "yes"}}, "required": ["pregnant"]}
+                },
             }
         ],
     }

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import expr
 
@@ -51,6 +51,8 @@ def data_dir() -> Traversable:
 def _read_toml(item: Traversable) -> dict[str, Any]:
     try:
         return tomllib.loads(item.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeError(f"{item.name} is missing from the knowledge base") from None
     except tomllib.TOMLDecodeError as error:
         raise KnowledgeError(f"{item.name}: {error}") from None
 
@@ -112,7 +114,9 @@ class Questions:
                 raise KnowledgeError(f"{where}: {hint} in {fact!r} ({condition.text!r})")
         for key, _op, _value in condition.numbers:
             if key not in self.keys or self.keys[key].type not in ("int", "number"):
-                raise KnowledgeError(f"{where}: {key!r} is not a number answer ({condition.text!r})")
+                raise KnowledgeError(
+                    f"{where}: {key!r} is not a number answer ({condition.text!r})"
+                )
 
 
 def _parse_expr(text: object, where: str) -> expr.Expr:
@@ -124,9 +128,14 @@ def _parse_expr(text: object, where: str) -> expr.Expr:
         raise KnowledgeError(f"{where}: {error}") from None
 
 
+def load_questions(root: Traversable | None = None) -> Questions:
+    """The questions and the answers vocabulary (cached: read once per process)."""
+    return _load_questions(cast(Hashable, root or data_dir()))
+
+
 @functools.cache
-def load_questions() -> Questions:
-    raw = _read_toml(data_dir() / "questions.toml").get("question", [])
+def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in practice
+    raw = _read_toml(root / "questions.toml").get("question", [])
     questions: list[Question] = []
     keys: dict[str, Question] = {}
     vocabulary: dict[str, list[str]] = {}
@@ -297,11 +306,14 @@ def _require(entry: Mapping[str, Any], names: tuple[str, ...], where: str) -> No
         raise KnowledgeError(f"{where}: missing {', '.join(missing)}")
 
 
-@functools.cache
-def load_knowledge() -> Knowledge:
+def load_knowledge(root: Traversable | None = None) -> Knowledge:
     """Load and validate the whole knowledge base (cached: loaded once per process)."""
-    root = data_dir()
-    questions = load_questions()
+    return _load_knowledge(cast(Hashable, root or data_dir()))
+
+
+@functools.cache
+def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in practice
+    questions = load_questions(root)
 
     sources: dict[str, Source] = {}
     for item in _toml_files(root / "sources"):
@@ -310,7 +322,9 @@ def load_knowledge() -> Knowledge:
             if sid in sources:
                 raise KnowledgeError(f"{where}: source id used twice")
             _require(entry, ("title", "year"), where)
-            sources[sid] = Source(sid, _citation(entry), entry.get("url", ""), entry.get("kind", ""))
+            sources[sid] = Source(
+                sid, _citation(entry), entry.get("url", ""), entry.get("kind", "")
+            )
 
     def cited(ids: tuple[str, ...], where: str) -> tuple[str, ...]:
         if not ids:
@@ -381,13 +395,17 @@ def load_knowledge() -> Knowledge:
         )
 
     conditions: dict[str, Condition] = {}
+    rule_entries: list[tuple[str, str | None, dict[str, Any]]] = [
+        ("rules.toml", None, e) for e in _read_toml(root / "rules.toml").get("rule", [])
+    ]
     for item in _toml_files(root / "conditions"):
-        condition = _condition(item, questions, cited, level, advice)
+        condition, raw_rules = _condition(item, questions, cited, level, advice)
         conditions[condition.id] = condition
+        rule_entries += [(f"conditions/{item.name}", condition.id, e) for e in raw_rules]
 
     rules: list[Rule] = []
-    for entry in _read_toml(root / "rules.toml").get("rule", []):
-        where = f"rules.toml: {entry.get('id', '?')}"
+    for filename, owner, entry in rule_entries:
+        where = f"{filename}: rule {entry.get('id', '?')}"
         _require(entry, ("id", "level", "when", "reason", "sources"), where)
         if any(rule.id == entry["id"] for rule in rules):
             raise KnowledgeError(f"{where}: id used twice")
@@ -398,7 +416,7 @@ def load_knowledge() -> Knowledge:
                 f"{where}: urgency rules may not use 'not' (adding an answer must never lower "
                 "the urgency)"
             )
-        suspects = _strings(entry.get("suspects", []), where)
+        suspects = _strings(entry.get("suspects", [owner] if owner else []), where)
         for cid in suspects:
             if cid not in conditions:
                 raise KnowledgeError(f"{where}: unknown condition {cid!r} in suspects")
@@ -414,7 +432,15 @@ def load_knowledge() -> Knowledge:
         )
 
     return Knowledge(
-        questions, sources, levels, safety_net, regions, tuple(rules), conditions, advice, disclaimer
+        questions,
+        sources,
+        levels,
+        safety_net,
+        regions,
+        tuple(rules),
+        conditions,
+        advice,
+        disclaimer,
     )
 
 
@@ -437,7 +463,8 @@ def _condition(
     cited: Any,
     level: Any,
     advice: Mapping[str, Advice],
-) -> Condition:
+) -> tuple[Condition, list[dict[str, Any]]]:
+    """A condition, and the raw urgency rules its file holds (checked with the other rules)."""
     entry = _read_toml(item)
     cid = item.name.removesuffix(".toml")
     where = f"conditions/{item.name}"
@@ -466,14 +493,14 @@ def _condition(
         )
     exclude = []
     for text in _strings(entry.get("exclude", []), where):
-        condition = _parse_expr(text, f"{where}: exclude")
-        questions.check(condition, f"{where}: exclude")
-        exclude.append(condition)
+        ruled_out = _parse_expr(text, f"{where}: exclude")
+        questions.check(ruled_out, f"{where}: exclude")
+        exclude.append(ruled_out)
     advice_ids = _strings(entry.get("advice", []), where)
     for aid in advice_ids:
         if aid not in advice:
             raise KnowledgeError(f"{where}: unknown advice {aid!r}")
-    return Condition(
+    condition = Condition(
         id=cid,
         name=entry["name"],
         group=entry["group"],
@@ -487,3 +514,4 @@ def _condition(
         advice=advice_ids,
         sources=cited(_strings(entry["sources"], where), where),
     )
+    return condition, entry.get("rule", [])

@@ -1,0 +1,1 @@
+"""backpain: a calm, cited self-assessment for back pain."""

@@ -1,0 +1,232 @@
+"""The command line: parse options, call the library, print. No clinical logic lives here."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from .answers import MAX_FILE_BYTES, Answers, AnswersError, loads_answers_json, parse_answers
+from .answers import read_answers_file as _read_file
+from .knowledge import KnowledgeError
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    ERROR = 1
+    BAD_INPUT = 2
+    INTERRUPTED = 130
+
+
+REGIONS = ("uk", "us", "eu", "au", "nz", "in")
+FORMATS = ("text", "json")
+
+app = typer.Typer(
+    name="backpain",
+    help="A calm, cited self-assessment for back pain, with special care for pain on the left "
+    "side.\n\nIt tells you how soon to get help, what might be causing the pain, and what may "
+    "help. It is not a diagnosis.\n\nIf you have numbness around your genitals or bottom, "
+    "chest pain, or cannot walk, call your emergency number now.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _fail(message: str, status: ExitStatus) -> NoReturn:
+    sys.stderr.write(f"backpain: {message}\n")
+    raise typer.Exit(int(status))
+
+
+@contextlib.contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    """The one place where failures become messages and exit statuses."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except AnswersError as error:
+        _fail(f"error: {error}", ExitStatus.BAD_INPUT)
+    except KeyboardInterrupt:
+        sys.stderr.write("\nbackpain: stopped. Nothing was saved.\n")
+        raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except KnowledgeError as error:
+        if debug:
+            raise
+        _fail(f"internal error: the knowledge base is broken: {error}", ExitStatus.ERROR)
+    except Exception as error:
+        if debug:
+            raise
+        _fail(
+            f"internal error: {type(error).__name__}. This is a bug in backpain, not something "
+            "you did. Run again with --debug to see the details.",
+            ExitStatus.ERROR,
+        )
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader went away (`| head`): stop without a traceback, as other tools do."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(int(ExitStatus.OK))
+
+
+def _write(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except OSError as error:
+        _fail(f"error: cannot write the report: {error.strerror}", ExitStatus.ERROR)
+
+
+def _read_answers(source: str) -> Answers:
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        return parse_answers(loads_answers_json(data))
+    return _read_file(Path(source))
+
+
+def _region(value: str | None) -> str:
+    if value is None or value == "":
+        return "default"
+    value = value.lower()
+    if value not in REGIONS:
+        _fail(
+            f"error: unknown region {value!r}; choose one of {', '.join(REGIONS)}",
+            ExitStatus.BAD_INPUT,
+        )
+    return value
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"backpain {version('backpain')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command()
+def assess(
+    answers: Annotated[
+        str | None,
+        typer.Option(
+            "--answers",
+            "-a",
+            metavar="FILE",
+            help="Read the answers from a JSON file ('-' for standard input) instead of asking.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+    ] = "text",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            envvar="BACKPAIN_REGION",
+            metavar="REGION",
+            help=f"Emergency numbers for: {', '.join(REGIONS)}. Default: 112.",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Assess your back pain: how soon to get help, possible causes, what may help.
+
+    Example: backpain assess --answers my-answers.json --format json
+    """
+    if fmt not in FORMATS:
+        _fail(
+            f"error: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}",
+            ExitStatus.BAD_INPUT,
+        )
+    place = _region(region)
+    with _errors(debug):
+        given = _ask() if answers is None else _read_answers(answers)
+        from .engine import assess as run_assessment
+        from .report import render
+
+        result = run_assessment(given, region=place)
+        color = fmt == "text" and _color_wanted()
+        width = min(shutil.get_terminal_size((80, 24)).columns, 100) if color else 80
+        _write(render(result, fmt, color=color, width=width))
+
+
+def _color_wanted() -> bool:
+    return (
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _ask() -> Answers:
+    if not sys.stdin.isatty():
+        _fail(
+            "error: no answers given and no terminal to ask in. Pass the answers as a file: "
+            "backpain assess --answers FILE (see 'backpain schema' for the format).",
+            ExitStatus.BAD_INPUT,
+        )
+    _fail(
+        "error: the interactive questions are not available in this version yet. Pass the "
+        "answers as a file: backpain assess --answers FILE (see 'backpain schema').",
+        ExitStatus.BAD_INPUT,
+    )
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="Answers file, or '-' for stdin.")],
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Check an answers file without assessing it: exit 0 when good, 2 when not.
+
+    Example: backpain validate my-answers.json
+    """
+    with _errors(debug):
+        _read_answers(file)
+        sys.stderr.write(f"backpain: {file} is a valid answers file (format v1)\n")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (2020-12) of the answers format.
+
+    Example: backpain schema > answers.schema.json
+    """
+    import json
+
+    from .answers import json_schema
+
+    _write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("\nbackpain: stopped.\n")
+        sys.exit(int(ExitStatus.INTERRUPTED))

@@ -1,0 +1,130 @@
+"""The installed `backpain` command, run in a subprocess as a person or a script would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+from conftest import run_cli
+
+EXAMPLES = Path(__file__).parent / "examples"
+STONE = EXAMPLES / "kidney_stone_left.json"
+STRAIN = EXAMPLES / "furniture_strain.json"
+
+
+def test_json_report_has_the_stable_shape(tmp_path: Path) -> None:
+    done = run_cli("assess", "--answers", str(STONE), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report) >= {
+        "version",
+        "urgency",
+        "conditions",
+        "advice",
+        "see_a_doctor",
+        "emergency_number",
+        "disclaimer",
+    }
+    assert report["version"] == 1
+    assert report["urgency"]["level"] in ("urgent", "emergency")
+    assert report["urgency"]["reasons"]
+    for cause in report["conditions"]:
+        assert set(cause) >= {"id", "name", "score", "urgency", "because", "sources"}
+    assert "kidney_stone" in [c["id"] for c in report["conditions"][:3]]
+    assert done.stderr == b""
+
+
+def test_text_report_reads_in_order_and_without_colour_when_piped(tmp_path: Path) -> None:
+    done = run_cli("assess", "--answers", str(STRAIN), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode()
+    assert "\x1b[" not in text
+    order = [
+        text.index(h)
+        for h in (
+            "SELF-CARE",
+            "POSSIBLE CAUSES",
+            "WHAT MAY HELP",
+            "WHEN TO GET HELP",
+            "SOURCES",
+            "PLEASE NOTE",
+        )
+    ]
+    assert order == sorted(order)
+    assert "Because you said:" in text
+    assert "You said you smoke" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_answers_from_standard_input() -> None:
+    done = run_cli("assess", "--answers", "-", "--format", "json", input=STONE.read_bytes())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["urgency"]["level"] in ("urgent", "emergency")
+
+
+def test_region_sets_the_emergency_number() -> None:
+    done = run_cli("assess", "-a", str(STONE), "-f", "json", "--region", "uk")
+    assert json.loads(done.stdout)["emergency_number"] == "999"
+    done = run_cli("assess", "-a", str(STONE), "-f", "json", env={"BACKPAIN_REGION": "au"})
+    assert json.loads(done.stdout)["emergency_number"] == "000"
+    done = run_cli("assess", "-a", str(STONE), "-f", "json")
+    assert json.loads(done.stdout)["emergency_number"] == "112"
+
+
+def assert_bad_input(done: object, *words: str) -> None:
+    assert done.returncode == 2, done.stderr  # type: ignore[attr-defined]
+    assert done.stdout == b""  # type: ignore[attr-defined]
+    err = done.stderr.decode()  # type: ignore[attr-defined]
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err
+
+
+def test_a_typo_gives_exit_2_and_names_the_field(tmp_path: Path) -> None:
+    bad = json.loads(STONE.read_text())
+    bad["symptoms"] = ["blood_in_urine", "nausea_or_vomiting", "fevr"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    done = run_cli("assess", "--answers", str(path))
+    assert_bad_input(done, "symptoms[2]: unknown symptom 'fevr'; did you mean 'fever'?")
+
+
+def test_broken_files_give_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "truncated.json").write_text('{"age": 40, "side": "le')
+    assert_bad_input(run_cli("assess", "-a", str(tmp_path / "truncated.json")), "not valid JSON")
+    assert_bad_input(run_cli("assess", "-a", str(tmp_path / "missing.json")), "no such file")
+    assert_bad_input(run_cli("assess", "-a", str(tmp_path)), "is a directory")
+    (tmp_path / "empty.json").write_text("")
+    assert_bad_input(run_cli("assess", "-a", str(tmp_path / "empty.json")), "empty")
+
+
+def test_bad_options_give_exit_2() -> None:
+    assert_bad_input(run_cli("assess", "-a", str(STONE), "--format", "pdf"), "unknown format")
+    assert_bad_input(run_cli("assess", "-a", str(STONE), "--region", "mars"), "unknown region")
+
+
+def test_no_answers_and_no_terminal_exits_2_at_once() -> None:
+    done = run_cli("assess", timeout=10)
+    assert_bad_input(done, "--answers")
+
+
+def test_schema_command_prints_a_valid_schema() -> None:
+    done = run_cli("schema")
+    assert done.returncode == 0
+    schema = json.loads(done.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert jsonschema.Draft202012Validator(schema).is_valid(json.loads(STONE.read_text()))
+
+
+def test_validate_command() -> None:
+    good = run_cli("validate", str(STONE))
+    assert good.returncode == 0 and good.stdout == b""
+    assert_bad_input(run_cli("validate", "-", input=b'{"age": 200}'), "age")
+
+
+def test_version_and_help() -> None:
+    assert run_cli("--version").stdout.decode().startswith("backpain ")
+    helptext = run_cli("assess", "--help").stdout.decode()
+    assert "Example: backpain assess --answers" in helptext

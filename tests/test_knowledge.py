@@ -1,0 +1,162 @@
+"""The knowledge base in data/: complete, cited, and guarded by the loader's checks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from backpain_cli.knowledge import (
+    GRADES,
+    Knowledge,
+    KnowledgeError,
+    data_dir,
+    load_knowledge,
+)
+
+DESIGN_CONDITIONS = [
+    "nonspecific_back_pain",
+    "muscle_strain",
+    "disc_herniation_sciatica",
+    "spinal_stenosis",
+    "sacroiliac_joint",
+    "vertebral_fracture",
+    "axial_spondyloarthritis",
+    "scoliosis",
+    "cauda_equina_syndrome",
+    "spinal_infection",
+    "spinal_malignancy",
+    "kidney_stone",
+    "kidney_infection",
+    "aortic_aneurysm",
+    "aortic_dissection",
+    "heart_attack",
+    "pulmonary_embolism",
+    "pneumonia_pleurisy",
+    "pneumothorax",
+    "pancreatitis",
+    "peptic_ulcer",
+    "diverticulitis",
+    "gallbladder",
+    "spleen_injury",
+    "ectopic_pregnancy",
+    "ovarian_cyst_or_torsion",
+    "endometriosis",
+    "pregnancy_back_pain",
+    "shingles",
+]
+
+
+def test_every_condition_of_the_design_is_in_the_knowledge_base(kb: Knowledge) -> None:
+    assert len(DESIGN_CONDITIONS) == 29
+    assert sorted(set(DESIGN_CONDITIONS) - set(kb.conditions)) == []
+
+
+def test_every_condition_is_complete_and_cited(kb: Knowledge) -> None:
+    for condition in kb.conditions.values():
+        assert condition.sources, condition.id
+        assert condition.doctor_checks, condition.id
+        assert any(f.weight > 0 for f in condition.features), condition.id
+        for feature in condition.features:
+            assert feature.estimate or feature.source, (condition.id, feature.when.text)
+
+
+def test_every_rule_and_advice_is_cited(kb: Knowledge) -> None:
+    assert all(rule.sources and rule.reason for rule in kb.rules)
+    assert all(advice.sources and advice.grade in GRADES for advice in kb.advice.values())
+
+
+def test_every_advice_entry_can_reach_a_report(kb: Knowledge) -> None:
+    listed = {aid for condition in kb.conditions.values() for aid in condition.advice}
+    unreachable = [
+        aid
+        for aid, advice in kb.advice.items()
+        if aid not in listed and not advice.general and advice.when is None
+    ]
+    assert unreachable == []
+
+
+def test_acupuncture_is_graded_honestly(kb: Knowledge) -> None:
+    """NICE NG59 advises against it, ACP 2017 lists it as an option: guidelines disagree."""
+    assert kb.advice["acupuncture"].grade == "guidelines_disagree"
+    assert {"nice_ng59", "acp_2017"} <= set(kb.advice["acupuncture"].sources)
+
+
+def test_paracetamol_alone_is_not_recommended(kb: Knowledge) -> None:
+    """NICE NG59 1.2.11: do not offer paracetamol alone for low back pain."""
+    assert kb.advice["paracetamol_alone"].grade == "not_recommended"
+
+
+def test_hydration_advice_belongs_to_kidney_stones_only(kb: Knowledge) -> None:
+    users = [c.id for c in kb.conditions.values() if "hydration_for_stones" in c.advice]
+    assert users == ["kidney_stone"]
+
+
+# -- the loader refuses a broken knowledge base ------------------------------------------------
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(str(data_dir()), target)
+    return target
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+
+
+RULE = """
+[[rule]]
+id = "test_rule"
+level = "urgent"
+when = "{when}"
+reason = "A test."
+sources = [{sources}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("when", "sources", "words"),
+    [
+        ("symptoms.fevr", '"nhs_back_pain"', "unknown id in 'symptoms.fevr'"),
+        ("symtoms.fever", '"nhs_back_pain"', "unknown key"),
+        ("symptoms.fever", "", "no source"),
+        ("symptoms.fever", '"no_such_source"', "unknown source"),
+        ("not symptoms.fever", '"nhs_back_pain"', "may not use 'not'"),
+        ("sex >= 3", '"nhs_back_pain"', "is not a number answer"),
+        ("symptoms.fever and", '"nhs_back_pain"', "ends too early"),
+    ],
+)
+def test_a_broken_rule_is_a_load_error(
+    data_copy: Path, when: str, sources: str, words: str
+) -> None:
+    append(data_copy / "rules.toml", RULE.format(when=when, sources=sources))
+    with pytest.raises(KnowledgeError, match=words):
+        load_knowledge(data_copy)
+
+
+def test_a_condition_without_a_source_is_a_load_error(data_copy: Path) -> None:
+    path = data_copy / "conditions" / "muscle_strain.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("sources = [")
+    path.write_text(text[:start] + "sources = []" + text[text.index("]", start) + 1 :])
+    with pytest.raises(KnowledgeError, match=r"muscle_strain\.toml: missing sources"):
+        load_knowledge(data_copy)
+
+
+def test_advice_with_an_unknown_grade_is_a_load_error(data_copy: Path) -> None:
+    append(
+        data_copy / "advice.toml",
+        '[[advice]]\nid = "x"\ntopic = "self_care"\ntitle = "X"\ntext = "X"\n'
+        'grade = "probably_fine"\nsources = ["nice_ng59"]\n',
+    )
+    with pytest.raises(KnowledgeError, match="grade must be one of"):
+        load_knowledge(data_copy)
+
+
+def test_a_missing_file_is_a_load_error(data_copy: Path) -> None:
+    (data_copy / "levels.toml").unlink()
+    with pytest.raises(KnowledgeError, match=r"levels\.toml is missing"):
+        load_knowledge(data_copy)

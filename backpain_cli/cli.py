@@ -153,9 +153,30 @@ def assess(
             help=f"Emergency numbers for: {', '.join(REGIONS)}. Default: 112.",
         ),
     ] = None,
+    save_answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-answers",
+            metavar="FILE",
+            help="Save your answers to FILE (readable by you alone) when you finish or press "
+            "Ctrl-C, to replay with --answers or carry on with --resume.",
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="FILE",
+            help="Start the questions with the answers saved in FILE; ask only what is missing.",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Assess your back pain: how soon to get help, possible causes, what may help.
+
+    With no --answers, asks you the questions in the terminal.
+
+    Example: backpain assess --save-answers my-answers.json
 
     Example: backpain assess --answers my-answers.json --format json
     """
@@ -166,7 +187,9 @@ def assess(
         )
     place = _region(region)
     with _errors(debug):
-        given = _ask() if answers is None else _read_answers(answers)
+        if answers is not None and resume is not None:
+            _fail("error: use --answers or --resume, not both", ExitStatus.BAD_INPUT)
+        given = _ask(place, resume, save_answers) if answers is None else _read_answers(answers)
         from .engine import assess as run_assessment
         from .report import render
 
@@ -182,18 +205,54 @@ def _color_wanted() -> bool:
     )
 
 
-def _ask() -> Answers:
-    if not sys.stdin.isatty():
+def _ask(region: str, resume: Path | None, save: Path | None) -> Answers:
+    """Run the interactive questions; save the answers on completion and on Ctrl-C if asked."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
         _fail(
             "error: no answers given and no terminal to ask in. Pass the answers as a file: "
             "backpain assess --answers FILE (see 'backpain schema' for the format).",
             ExitStatus.BAD_INPUT,
         )
-    _fail(
-        "error: the interactive questions are not available in this version yet. Pass the "
-        "answers as a file: backpain assess --answers FILE (see 'backpain schema').",
-        ExitStatus.BAD_INPUT,
-    )
+    initial = _read_file(resume).to_dict() if resume is not None else None
+    from . import wizard
+
+    started: list[wizard.Wizard] = []
+    try:
+        answers = wizard.run(initial, region=region, on_start=started.append)
+    except KeyboardInterrupt:
+        partial = started[0].partial() if started else None
+        if save is not None and partial is not None:
+            _save(save, partial)
+            sys.stderr.write(
+                f"\nbackpain: stopped. Your answers so far are saved in {save}.\n"
+                f"Carry on later with: backpain assess --resume {save}\n"
+            )
+        else:
+            sys.stderr.write("\nbackpain: stopped. Nothing was saved.\n")
+        raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+    except EOFError:
+        _fail(
+            "error: the input ended before the questions were answered. To run without "
+            "questions, pass the answers as a file: backpain assess --answers FILE.",
+            ExitStatus.BAD_INPUT,
+        )
+    if save is not None:
+        _save(save, answers)
+        sys.stderr.write(f"backpain: your answers are saved in {save}\n")
+    return answers
+
+
+def _save(path: Path, answers: Answers) -> None:
+    import json
+
+    from .files import write_private
+
+    try:
+        write_private(path, json.dumps(answers.to_dict(), indent=2) + "\n")
+    except OSError as error:
+        _fail(
+            f"error: cannot save the answers to {path}: {error.strerror or error}", ExitStatus.ERROR
+        )
 
 
 @app.command()

@@ -19,8 +19,12 @@ from .knowledge import LEVEL_RANK, LEVELS, Condition, Knowledge, Rule, load_know
 
 #: At most this many possible causes are shown: a handful, never a long tail.
 MAX_CONDITIONS = 5
-#: A cause no rule points to is shown only when it scores at least this (ln odds, about 1 in 400).
+#: A cause no rule points to is shown only when it scores at least this (ln odds, about 1 in 400)
 MIN_SCORE = -6.0
+#: ... and when the answers for it add up to at least this much evidence (a moderate likelihood
+#: ratio, about 2.7), or it is common enough to be likely anyway (score above LIKELY_SCORE).
+MIN_EVIDENCE = 1.0
+LIKELY_SCORE = -1.0
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
 OUTPUT_VERSION = 1
@@ -146,6 +150,11 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
 
 def score(condition: Condition, answers: Answers) -> tuple[float, list[str], list[str]]:
     """A condition's score with the labels of the answers for and against it."""
+    total, because, against, _evidence = _score(condition, answers)
+    return total, because, against
+
+
+def _score(condition: Condition, answers: Answers) -> tuple[float, list[str], list[str], float]:
     total = condition.prior
     weighted_for: list[tuple[float, str]] = []
     weighted_against: list[tuple[float, str]] = []
@@ -156,7 +165,8 @@ def score(condition: Condition, answers: Answers) -> tuple[float, list[str], lis
             bucket.append((abs(feature.weight), feature.label))
     because = [label for _weight, label in sorted(weighted_for, key=lambda item: -item[0])]
     against = [label for _weight, label in sorted(weighted_against, key=lambda item: -item[0])]
-    return total, because, against
+    evidence = sum(weight for weight, _label in weighted_for)
+    return total, because, against, evidence
 
 
 def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[PossibleCause, ...]:
@@ -168,9 +178,10 @@ def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[Pos
     for condition in kb.conditions.values():
         if any(ex(answers.facts, answers.numbers) for ex in condition.exclude):
             continue
-        total, because, against = score(condition, answers)
+        total, because, against, evidence = _score(condition, answers)
         rules = suspected.get(condition.id, [])
-        if not rules and (not because or total < MIN_SCORE):
+        enough = evidence >= MIN_EVIDENCE or total >= LIKELY_SCORE
+        if not rules and (not because or total < MIN_SCORE or not enough):
             continue
         if not because:
             because = _rule_labels(rules, answers, kb)

@@ -122,7 +122,7 @@ sources = [{sources}]
     [
         ("symptoms.fevr", '"nhs_back_pain"', "unknown id in 'symptoms.fevr'"),
         ("symtoms.fever", '"nhs_back_pain"', "unknown key"),
-        ("symptoms.fever", "", "no source"),
+        ("symptoms.fever", "", "missing sources"),
         ("symptoms.fever", '"no_such_source"', "unknown source"),
         ("not symptoms.fever", '"nhs_back_pain"', "may not use 'not'"),
         ("sex >= 3", '"nhs_back_pain"', "is not a number answer"),

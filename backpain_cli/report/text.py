@@ -11,6 +11,7 @@ import io
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from ..engine import Assessment
@@ -58,7 +59,7 @@ def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> s
     refs = _Refs(assessment)
     for block in _blocks(assessment, refs, plain=not color):
         console.print(block)
-    return buffer.getvalue()
+    return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
 
 
 class _Refs:
@@ -74,6 +75,7 @@ class _Refs:
             if sid not in self.order:
                 self.order.append(sid)
             numbers.append(str(self.order.index(sid) + 1))
+        numbers.sort(key=int)
         return f"[{', '.join(numbers)}]" if numbers else ""
 
 
@@ -85,6 +87,15 @@ def _heading(title: str, plain: bool) -> RenderableType:
 
 def _indent(renderable: RenderableType, left: int = 2) -> Padding:
     return Padding(renderable, (0, 0, 0, left))
+
+
+def _bullet(text: RenderableType, left: int = 2, mark: str = "-") -> Padding:
+    """A list item whose wrapped lines hang under its text, not under the mark."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(mark, text)
+    return _indent(grid, left)
 
 
 def _blocks(a: Assessment, refs: _Refs, plain: bool) -> list[RenderableType]:
@@ -102,28 +113,26 @@ def _blocks(a: Assessment, refs: _Refs, plain: bool) -> list[RenderableType]:
     if a.reasons:
         blocks.append(_heading("Why", plain))
         for reason in a.reasons:
-            line = Text(f"- {reason.text} ")
+            line = Text(f"{reason.text} ")
             line.append(refs.cite(reason.sources), style="dim")
-            blocks.append(_indent(line))
+            blocks.append(_bullet(line))
 
     blocks.append(_heading("Possible causes (not a diagnosis)", plain))
     if not a.conditions:
         blocks.append(_indent(Text("Your answers do not point to one cause in particular.")))
     for number, cause in enumerate(a.conditions, start=1):
-        title = Text(f"{number}. {cause.name}", style="bold")
+        title = Text(cause.name, style="bold")
         title.append(f"  (usually needs: {LEVEL_WORDS[cause.urgency]})", style="dim")
-        parts: list[RenderableType] = [title, _indent(Text(cause.summary))]
+        parts: list[RenderableType] = [title, Text(cause.summary)]
         if cause.because:
             because = Text("Because you said: ", style="italic")
             because.append("; ".join(cause.because) + ".")
-            parts.append(_indent(because))
+            parts.append(because)
         if cause.doctor_checks:
-            parts.append(_indent(Text("What a doctor may check:", style="italic")))
-            parts += [_indent(Text(f"- {check}"), 4) for check in cause.doctor_checks]
-        sources = Text("Sources: ", style="dim")
-        sources.append(refs.cite(cause.sources), style="dim")
-        parts.append(_indent(sources))
-        blocks.append(_indent(Group(*parts)))
+            parts.append(Text("What a doctor may check:", style="italic"))
+            parts += [_bullet(check, 2) for check in cause.doctor_checks]
+        parts.append(Text(f"Sources: {refs.cite(cause.sources)}", style="dim"))
+        blocks.append(_bullet(Group(*parts), mark=f"{number}."))
         blocks.append(Text(""))
 
     if a.advice:
@@ -138,18 +147,18 @@ def _blocks(a: Assessment, refs: _Refs, plain: bool) -> list[RenderableType]:
             for item in items:
                 sym, grade, grade_style = GRADE_STYLE[item.grade]
                 line = Text()
-                line.append(f"{sym} {grade}: ", style=f"bold {grade_style}")
+                line.append(f"{grade}: ", style=f"bold {grade_style}")
                 line.append(item.title, style="bold")
                 line.append(f". {item.text} ")
                 line.append(refs.cite(item.sources), style="dim")
-                blocks.append(_indent(line, 4))
+                blocks.append(_bullet(line, 4, mark=sym))
 
     blocks.append(_heading("When to get help", plain))
     if not a.see_a_doctor:
         blocks.append(_indent(Text(f"Now: {a.headline}.")))
     for group in a.see_a_doctor:
         blocks.append(_indent(Text(f"{group.action} if you notice:", style="bold")))
-        blocks += [_indent(Text(f"- {sign}"), 4) for sign in group.signs]
+        blocks += [_bullet(sign, 4) for sign in group.signs]
     for cause in a.conditions[:3]:
         if cause.see_doctor and a.level in ("self_care", "see_doctor_soon"):
             blocks.append(_indent(Text(f"{cause.name}: {cause.see_doctor}")))
@@ -157,10 +166,10 @@ def _blocks(a: Assessment, refs: _Refs, plain: bool) -> list[RenderableType]:
     blocks.append(_heading("Sources", plain))
     for number, sid in enumerate(refs.order, start=1):
         source = refs.sources.get(sid, {})
-        line = Text(f"[{number}] {source.get('citation', sid)}")
+        line = Text(source.get("citation", sid))
         if source.get("url"):
             line.append(f" {source['url']}", style="dim")
-        blocks.append(_indent(line))
+        blocks.append(_bullet(line, mark=f"[{number}]"))
 
     blocks.append(_heading("Please note", plain))
     blocks.append(_indent(Text(a.disclaimer)))

@@ -73,6 +73,7 @@ class Question:
     key: str
     type: str
     prompt: str
+    short: str = ""
     help: str = ""
     required: bool = False
     min: float | None = None
@@ -187,6 +188,7 @@ def _question(entry: Mapping[str, Any], where: str) -> Question:
         key=entry["key"],
         type=kind,
         prompt=entry["prompt"],
+        short=entry.get("short", entry["key"]),
         help=entry.get("help", ""),
         required=entry.get("required", False),
         min=entry.get("min"),

@@ -29,6 +29,8 @@ from .answers import Answers, AnswersError, parse_answers
 from .engine import urgency
 from .knowledge import Knowledge, Question, load_knowledge
 
+#: Review lines are cut to fit an 80-column terminal beside the pointer.
+REVIEW_WIDTH = 74
 BACK = "__back__"
 SKIP = "__skip__"
 DONE = "__done__"
@@ -223,9 +225,10 @@ class Wizard:
             choices: list[Any] = [Choice("Looks right: show my report", value=DONE), Separator()]
             for question in self.questions:
                 if question.id in self.asked and self.applies(question):
-                    choices.append(
-                        Choice(f"{_short(question)}: {self.describe(question)}", value=question.id)
-                    )
+                    line = f"{question.short}: {self.describe(question)}"
+                    if len(line) > REVIEW_WIDTH:
+                        line = line[: REVIEW_WIDTH - 3].rstrip() + "..."
+                    choices.append(Choice(line, value=question.id))
             picked = self._prompt(
                 questionary.select(
                     "Check your answers. Choose one to change it, or show the report.",
@@ -259,6 +262,8 @@ class Wizard:
     def ask(self, question: Question) -> Any:
         current = self.answers.get(question.key)
         message = question.prompt
+        if question.help:
+            self.console.print(Text(f"  {question.help}", style="dim"))
         if question.type == "choice":
             choices: list[Any] = [Choice(c.label, value=c.id) for c in question.choices]
             choices.append(Separator())
@@ -271,8 +276,7 @@ class Wizard:
                     choices=choices,
                     default=current if current in [c.id for c in question.choices] else None,
                     style=STYLE,
-                    instruction=f"({question.help + ' ' if question.help else ''}"
-                    "arrow keys, then Enter)",
+                    instruction="(arrow keys, then Enter)",
                 )
             )
             return None if answer == SKIP else answer
@@ -286,8 +290,7 @@ class Wizard:
                         for c in question.choices
                     ],
                     style=STYLE,
-                    instruction="(Space ticks, Enter when done; nothing ticked means none. "
-                    "Ctrl-B: back)",
+                    instruction="(Space ticks, Enter goes on)",
                 )
             )
         return self._ask_number(question, current)
@@ -316,7 +319,7 @@ class Wizard:
                 default="" if current is None else f"{current:g}",
                 validate=valid,
                 style=STYLE,
-                instruction=f"({question.help + ' ' if question.help else ''}Ctrl-B: back.{hint})",
+                instruction=f"(Ctrl-B: back.{hint})",
             )
         )
         if answer == BACK:
@@ -332,11 +335,6 @@ class Wizard:
             [question.application.key_bindings, _back_binding()]
         )
         return question.unsafe_ask()
-
-
-def _short(question: Question) -> str:
-    prompt = question.prompt.rstrip("?.")
-    return prompt if len(prompt) <= 38 else prompt[:36].rstrip() + "..."
 
 
 def run(

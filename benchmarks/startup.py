@@ -28,7 +28,9 @@ def _time(command: list[str], runs: int, env: dict[str, str]) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
+        subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True
+        )
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -50,7 +52,9 @@ def main() -> None:
             "backpain --help": [backpain, "--help"],
         }
         for command in commands.values():  # warm the file cache and .pyc files
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
+            subprocess.run(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True
+            )
         results = {name: _time(command, options.runs, env) for name, command in commands.items()}
     baseline = results['python -c "import typer"']
     print(f"{'command':34} {'median ms':>10} {'ratio':>7}   ({options.runs} runs each)")

@@ -8,6 +8,7 @@ source, an urgency rule that could be lowered by adding an answer.
 from __future__ import annotations
 
 import functools
+import json
 import tomllib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -48,13 +49,47 @@ def data_dir() -> Traversable:
     return resources.files("backpain_cli") / "data"
 
 
-def _read_toml(item: Traversable) -> dict[str, Any]:
-    try:
-        return tomllib.loads(item.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KnowledgeError(f"{item.name} is missing from the knowledge base") from None
-    except tomllib.TOMLDecodeError as error:
-        raise KnowledgeError(f"{item.name}: {error}") from None
+class _Files:
+    """The knowledge base files by name ("conditions/kidney_stone.toml"), already parsed.
+
+    An installed copy carries bundle.json, the TOML compiled at build time (hatch_build.py),
+    which loads in a millisecond; a source checkout parses the TOML itself.
+    """
+
+    def __init__(self, root: Traversable) -> None:
+        self.root = root
+        bundle = root / "bundle.json"
+        self.bundle: dict[str, Any] | None = None
+        if bundle.is_file():
+            self.bundle = json.loads(bundle.read_text(encoding="utf-8"))["files"]
+
+    def read(self, name: str) -> dict[str, Any]:
+        if self.bundle is not None:
+            if name not in self.bundle:
+                raise KnowledgeError(f"{name} is missing from the knowledge base")
+            return cast(dict[str, Any], self.bundle[name])
+        item = self.root.joinpath(*name.split("/"))
+        try:
+            return tomllib.loads(item.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise KnowledgeError(f"{name} is missing from the knowledge base") from None
+        except tomllib.TOMLDecodeError as error:
+            raise KnowledgeError(f"{name}: {error}") from None
+
+    def names(self, folder: str) -> list[str]:
+        """The .toml files in a folder, sorted, as names relative to the root."""
+        if self.bundle is not None:
+            return sorted(n for n in self.bundle if n.startswith(f"{folder}/"))
+        return sorted(
+            f"{folder}/{item.name}"
+            for item in (self.root / folder).iterdir()
+            if item.name.endswith(".toml")
+        )
+
+
+@functools.cache
+def _files(root: Any) -> _Files:  # Any: a Traversable, hashable in practice
+    return _Files(root)
 
 
 # -- questions ----------------------------------------------------------------------------------
@@ -136,7 +171,7 @@ def load_questions(root: Traversable | None = None) -> Questions:
 
 @functools.cache
 def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in practice
-    raw = _read_toml(root / "questions.toml").get("question", [])
+    raw = _files(root).read("questions.toml").get("question", [])
     questions: list[Question] = []
     keys: dict[str, Question] = {}
     vocabulary: dict[str, list[str]] = {}
@@ -316,11 +351,12 @@ def load_knowledge(root: Traversable | None = None) -> Knowledge:
 @functools.cache
 def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in practice
     questions = load_questions(root)
+    files = _files(root)
 
     sources: dict[str, Source] = {}
-    for item in _toml_files(root / "sources"):
-        for sid, entry in _read_toml(item).items():
-            where = f"sources/{item.name}: {sid}"
+    for name in files.names("sources"):
+        for sid, entry in files.read(name).items():
+            where = f"{name}: {sid}"
             if sid in sources:
                 raise KnowledgeError(f"{where}: source id used twice")
             _require(entry, ("title", "year"), where)
@@ -341,7 +377,7 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
             raise KnowledgeError(f"{where}: level must be one of {LEVELS}, got {value!r}")
         return str(value)
 
-    levels_raw = _read_toml(root / "levels.toml")
+    levels_raw = files.read("levels.toml")
     levels = {}
     for lid in LEVELS:
         entry = levels_raw.get("level", {}).get(lid)
@@ -363,13 +399,13 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
 
     regions = {
         rid: Region(rid, entry["name"], entry["emergency"], entry["urgent"])
-        for rid, entry in _read_toml(root / "regions.toml").get("region", {}).items()
+        for rid, entry in files.read("regions.toml").get("region", {}).items()
     }
     if "default" not in regions:
         raise KnowledgeError("regions.toml: region 'default' is missing")
 
     advice: dict[str, Advice] = {}
-    for entry in _read_toml(root / "advice.toml").get("advice", []):
+    for entry in files.read("advice.toml").get("advice", []):
         where = f"advice.toml: {entry.get('id', '?')}"
         _require(entry, ("id", "topic", "title", "text", "grade", "sources"), where)
         if entry["id"] in advice:
@@ -398,12 +434,12 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
 
     conditions: dict[str, Condition] = {}
     rule_entries: list[tuple[str, str | None, dict[str, Any]]] = [
-        ("rules.toml", None, e) for e in _read_toml(root / "rules.toml").get("rule", [])
+        ("rules.toml", None, e) for e in files.read("rules.toml").get("rule", [])
     ]
-    for item in _toml_files(root / "conditions"):
-        condition, raw_rules = _condition(item, questions, cited, level, advice)
+    for name in files.names("conditions"):
+        condition, raw_rules = _condition(name, files.read(name), questions, cited, level, advice)
         conditions[condition.id] = condition
-        rule_entries += [(f"conditions/{item.name}", condition.id, e) for e in raw_rules]
+        rule_entries += [(name, condition.id, e) for e in raw_rules]
 
     rules: list[Rule] = []
     for filename, owner, entry in rule_entries:
@@ -446,10 +482,6 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
     )
 
 
-def _toml_files(folder: Traversable) -> list[Traversable]:
-    return sorted((i for i in folder.iterdir() if i.name.endswith(".toml")), key=lambda i: i.name)
-
-
 def _citation(entry: Mapping[str, Any]) -> str:
     parts = [entry.get("authors") or entry.get("publisher", ""), entry.get("title", "")]
     where = entry.get("journal", "")
@@ -460,16 +492,16 @@ def _citation(entry: Mapping[str, Any]) -> str:
 
 
 def _condition(
-    item: Traversable,
+    name: str,
+    entry: dict[str, Any],
     questions: Questions,
     cited: Any,
     level: Any,
     advice: Mapping[str, Advice],
 ) -> tuple[Condition, list[dict[str, Any]]]:
     """A condition, and the raw urgency rules its file holds (checked with the other rules)."""
-    entry = _read_toml(item)
-    cid = item.name.removesuffix(".toml")
-    where = f"conditions/{item.name}"
+    cid = name.removeprefix("conditions/").removesuffix(".toml")
+    where = name
     if entry.get("id", cid) != cid:
         raise KnowledgeError(f"{where}: id {entry.get('id')!r} does not match the file name")
     _require(entry, ("name", "group", "summary", "urgency", "prior", "feature", "sources"), where)

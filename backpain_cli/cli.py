@@ -16,6 +16,7 @@ import typer
 from .answers import MAX_FILE_BYTES, Answers, AnswersError, loads_answers_json, parse_answers
 from .answers import read_answers_file as _read_file
 from .knowledge import KnowledgeError
+from .report import FORMATS
 
 
 class ExitStatus(enum.IntEnum):
@@ -26,7 +27,6 @@ class ExitStatus(enum.IntEnum):
 
 
 REGIONS = ("uk", "us", "eu", "au", "nz", "in")
-FORMATS = ("text", "json")
 
 app = typer.Typer(
     name="backpain",
@@ -142,7 +142,8 @@ def assess(
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}."),
     ] = "text",
     region: Annotated[
         str | None,

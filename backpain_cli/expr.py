@@ -52,15 +52,19 @@ class Expr:
     @property
     def single_fact(self) -> str | None:
         """The fact when the whole expression is one `key.id` atom, else None."""
-        return self.text.strip() if _is_single_fact(self.text) else None
+        match = _SINGLE_FACT.fullmatch(self.text)
+        return match.group(1) if match else None
 
 
-def _is_single_fact(text: str) -> bool:
-    return re.fullmatch(r"\s*[a-z_][a-z0-9_]*\.[a-z0-9_]+\s*", text) is not None
+_SINGLE_FACT = re.compile(r"\s*([a-z_][a-z0-9_]*\.[a-z0-9_]+)\s*")
 
 
 def parse(text: str) -> Expr:
     """Parse a condition, raising ExprError with the position of the problem."""
+    single = _SINGLE_FACT.fullmatch(text)
+    if single is not None:  # most conditions are one answer: skip the parser
+        fact = single.group(1)
+        return Expr(text, lambda f, n: fact in f, frozenset((fact,)), frozenset(), False)
     tokens = _tokenize(text)
     parser = _Parser(text, tokens)
     test = parser.expression()
@@ -73,12 +77,13 @@ def _tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     pos = 0
     text = text.rstrip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            raise ExprError(f"cannot read {text[pos:]!r} in {text!r}")
-        tokens.append(next(group for group in match.groups() if group is not None))
+    for match in _TOKEN.finditer(text):
+        if match.start() != pos:
+            break
+        tokens.append(match.group(match.lastindex or 0))
         pos = match.end()
+    if pos != len(text):
+        raise ExprError(f"cannot read {text[pos:]!r} in {text!r}")
     return tokens
 
 

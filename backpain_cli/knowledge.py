@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
-import tomllib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import expr
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 LEVELS = ("self_care", "see_doctor_soon", "urgent", "emergency")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -43,9 +43,14 @@ def data_dir() -> Traversable:
     An editable install also gets a copy in site-packages, which would go stale as data/ is
     edited; a checkout (pyproject.toml beside data/) therefore wins.
     """
-    checkout = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parent
+    checkout = here.parent
     if (checkout / "pyproject.toml").is_file() and (checkout / "data" / "questions.toml").is_file():
         return checkout / "data"
+    if (here / "data").is_dir():  # an ordinary install: skip importlib.resources (slow import)
+        return here / "data"
+    from importlib import resources
+
     return resources.files("backpain_cli") / "data"
 
 
@@ -68,6 +73,8 @@ class _Files:
             if name not in self.bundle:
                 raise KnowledgeError(f"{name} is missing from the knowledge base")
             return cast(dict[str, Any], self.bundle[name])
+        import tomllib  # only a source checkout parses TOML; installs read the bundle
+
         item = self.root.joinpath(*name.split("/"))
         try:
             return tomllib.loads(item.read_text(encoding="utf-8"))

@@ -1,20 +1,24 @@
-"""Renderers: each turns one Assessment into text in one format. They never call the engine."""
+"""Renderers: each turns one Assessment into text in one format. They never call the engine.
+
+Each renderer module is imported only when its format is asked for.
+"""
 
 from __future__ import annotations
 
-from ..engine import Assessment
+import importlib
+from typing import TYPE_CHECKING
 
-FORMATS = ("text", "json")
+if TYPE_CHECKING:
+    from ..engine import Assessment
+
+#: format name -> module in this package with `render(assessment, *, color, width) -> str`
+RENDERERS = {"text": "text", "json": "json"}
+FORMATS = tuple(RENDERERS)
 
 
 def render(assessment: Assessment, fmt: str, *, color: bool = False, width: int = 80) -> str:
-    """Render an assessment in `fmt`; the renderer module is imported only when used."""
-    if fmt == "json":
-        from . import json as json_report
-
-        return json_report.render(assessment)
-    if fmt == "text":
-        from . import text
-
-        return text.render(assessment, color=color, width=width)
-    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    """Render an assessment in `fmt` (one of FORMATS)."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    module = importlib.import_module(f".{RENDERERS[fmt]}", __name__)
+    return str(module.render(assessment, color=color, width=width))

@@ -7,5 +7,6 @@ import json
 from ..engine import Assessment
 
 
-def render(assessment: Assessment) -> str:
+def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> str:
+    """The JSON report; `color` and `width` do not apply."""
     return json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False) + "\n"

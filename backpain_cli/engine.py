@@ -11,11 +11,23 @@ Two separate questions, as in the design:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from .answers import Answers
-from .knowledge import LEVEL_RANK, LEVELS, Condition, Knowledge, Rule, load_knowledge
+from .expr import Expr
+from .knowledge import (
+    LEVEL_RANK,
+    LEVELS,
+    Condition,
+    Feature,
+    Knowledge,
+    Region,
+    Rule,
+    Source,
+    load_knowledge,
+)
 
 #: At most this many possible causes are shown: a handful, never a long tail.
 MAX_CONDITIONS = 5
@@ -28,6 +40,7 @@ LIKELY_SCORE = -1.0
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
 OUTPUT_VERSION = 1
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,16 @@ class Assessment:
     emergency_number: str
     disclaimer: str
     answers: Answers = field(repr=False)
-    sources: dict[str, dict[str, str]] = field(repr=False, default_factory=dict)
+    cited: tuple[str, ...] = ()
+    library: Mapping[str, Source] = field(repr=False, default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, dict[str, str]]:
+        """Every source cited in this assessment: id -> citation and url."""
+        return {
+            sid: {"citation": self.library[sid].citation, "url": self.library[sid].url}
+            for sid in self.cited
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON output (version 1)."""
@@ -93,11 +115,42 @@ class Assessment:
                 "level": self.level,
                 "headline": self.headline,
                 "action": self.action,
-                "reasons": [asdict(reason) for reason in self.reasons],
+                "reasons": [
+                    {"rule": r.rule, "level": r.level, "text": r.text, "sources": list(r.sources)}
+                    for r in self.reasons
+                ],
             },
-            "conditions": [asdict(cause) for cause in self.conditions],
-            "advice": [asdict(item) for item in self.advice],
-            "see_a_doctor": [asdict(group) for group in self.see_a_doctor],
+            "conditions": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "score": c.score,
+                    "urgency": c.urgency,
+                    "summary": c.summary,
+                    "because": list(c.because),
+                    "against": list(c.against),
+                    "suspected_by": list(c.suspected_by),
+                    "doctor_checks": list(c.doctor_checks),
+                    "see_doctor": c.see_doctor,
+                    "sources": list(c.sources),
+                }
+                for c in self.conditions
+            ],
+            "advice": [
+                {
+                    "id": a.id,
+                    "topic": a.topic,
+                    "title": a.title,
+                    "text": a.text,
+                    "grade": a.grade,
+                    "sources": list(a.sources),
+                }
+                for a in self.advice
+            ],
+            "see_a_doctor": [
+                {"level": g.level, "action": g.action, "signs": list(g.signs)}
+                for g in self.see_a_doctor
+            ],
             "emergency_number": self.emergency_number,
             "region": self.region,
             "disclaimer": self.disclaimer,
@@ -105,103 +158,194 @@ class Assessment:
             "answers": self.answers.to_dict(),
         }
 
+    def to_summary(self) -> dict[str, Any]:
+        """A compact form for cohorts: the same decisions, with ids instead of prose."""
+        return {
+            "version": OUTPUT_VERSION,
+            "urgency": self.level,
+            "reasons": [r.rule for r in self.reasons],
+            "conditions": [
+                {"id": c.id, "score": c.score, "because": list(c.because)} for c in self.conditions
+            ],
+            "advice": [a.id for a in self.advice],
+        }
+
+
+class _Index:
+    """The knowledge base arranged for speed. A condition without `not` or numbers can only hold
+    when one of its facts was answered, so each is filed under its facts and tested only when
+    one of them is present; the few with `not` or numbers are tested every time."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        self.conditions = list(kb.conditions.values())
+        self.priors = [c.prior for c in self.conditions]
+        self.position = {c.id: position for position, c in enumerate(self.conditions)}
+        features = [(p, f) for p, c in enumerate(self.conditions) for f in c.features]
+        self.features = _Filed(features, lambda item: item[1].when)
+        self.rules = _Filed(list(kb.rules), lambda rule: rule.when)
+        self._wording: dict[tuple[str, str], tuple[str, str, tuple[SafetyNetGroup, ...]]] = {}
+
+    def wording(self, level: str, place: Region) -> tuple[str, str, tuple[SafetyNetGroup, ...]]:
+        """Headline, action and safety net for a level in a region (the same for everyone)."""
+        key = (level, place.id)
+        if key not in self._wording:
+            fill = {"emergency": place.emergency, "urgent": place.urgent}
+            self._wording[key] = (
+                self.kb.levels[level].headline.format(**fill),
+                self.kb.levels[level].action.format(**fill),
+                _safety_net(self.kb, level, fill),
+            )
+        return self._wording[key]
+
+
+class _Filed(Generic[T]):
+    """Items with a condition, filed for `matching(facts, numbers)`."""
+
+    def __init__(self, items: list[T], condition: Callable[[T], Expr]) -> None:
+        self.items = items
+        self.conditions = [condition(item) for item in items]
+        self.single: dict[str, list[int]] = {}  # the condition is this one fact
+        self.mentions: dict[str, list[int]] = {}  # may hold only if this fact or number is given
+        self.always: list[int] = []  # has `not`: may hold with nothing given
+        for number, expr in enumerate(self.conditions):
+            fact = expr.single_fact
+            if fact is not None:
+                self.single.setdefault(fact, []).append(number)
+            elif expr.negated:
+                self.always.append(number)
+            else:
+                keys = {f"{key}#" for key, _op, _value in expr.numbers}
+                for mentioned in expr.facts | keys:
+                    self.mentions.setdefault(mentioned, []).append(number)
+
+    def matching(self, facts: frozenset[str], numbers: Mapping[str, float]) -> list[T]:
+        found = [n for fact in facts for n in self.single.get(fact, ())]
+        maybe = {n for fact in facts for n in self.mentions.get(fact, ())}
+        maybe.update(n for key in numbers for n in self.mentions.get(f"{key}#", ()))
+        maybe.update(self.always)
+        found += [n for n in maybe if self.conditions[n].test(facts, numbers)]
+        found.sort()
+        return [self.items[n] for n in found]
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _index(kb: Knowledge) -> _Index:
+    index = _INDEXES.get(id(kb))
+    if index is None or index.kb is not kb:
+        index = _INDEXES[id(kb)] = _Index(kb)
+    return index
+
 
 def urgency(answers: Answers, kb: Knowledge) -> tuple[str, tuple[Rule, ...]]:
     """The level and the rules that set it, highest level first."""
-    fired = tuple(
-        sorted(
-            (rule for rule in kb.rules if rule.when(answers.facts, answers.numbers)),
-            key=lambda rule: -LEVEL_RANK[rule.level],
-        )
-    )
+    index = _index(kb)
+    fired = index.rules.matching(answers.facts, answers.numbers)
+    fired.sort(key=lambda rule: -LEVEL_RANK[rule.level])  # stable: data order within a level
     level = fired[0].level if fired else LEVELS[0]
-    return level, fired
+    return level, tuple(fired)
 
 
 def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default") -> Assessment:
     """Assess validated answers against the knowledge base."""
     kb = kb or load_knowledge()
+    index = _index(kb)
     place = kb.regions.get(region, kb.regions["default"])
     level, fired = urgency(answers, kb)
     causes = _rank(answers, kb, fired)
-    fill = {"emergency": place.emergency, "urgent": place.urgent}
     chosen = _advice(answers, kb, level, causes)
     cited = {sid for rule in fired for sid in rule.sources}
     cited.update(sid for cause in causes for sid in cause.sources)
     cited.update(sid for item in chosen for sid in item.sources)
+    headline, action, net = index.wording(level, place)
     return Assessment(
         level=level,
-        headline=kb.levels[level].headline.format(**fill),
-        action=kb.levels[level].action.format(**fill),
+        headline=headline,
+        action=action,
         reasons=tuple(Reason(r.id, r.level, r.reason, r.sources) for r in fired),
         conditions=causes,
         advice=chosen,
-        see_a_doctor=_safety_net(kb, level, fill),
+        see_a_doctor=net,
         region=place.id,
         emergency_number=place.emergency,
         disclaimer=kb.disclaimer,
         answers=answers,
-        sources={
-            sid: {"citation": kb.sources[sid].citation, "url": kb.sources[sid].url}
-            for sid in sorted(cited)
-        },
+        cited=tuple(sorted(cited)),
+        library=kb.sources,
     )
 
 
 def score(condition: Condition, answers: Answers) -> tuple[float, list[str], list[str]]:
     """A condition's score with the labels of the answers for and against it."""
-    total, because, against, _evidence = _score(condition, answers)
-    return total, because, against
-
-
-def _score(condition: Condition, answers: Answers) -> tuple[float, list[str], list[str], float]:
     total = condition.prior
-    weighted_for: list[tuple[float, str]] = []
-    weighted_against: list[tuple[float, str]] = []
-    for feature in condition.features:
-        if feature.when(answers.facts, answers.numbers):
-            total += feature.weight
-            bucket = weighted_for if feature.weight > 0 else weighted_against
-            bucket.append((abs(feature.weight), feature.label))
-    because = [label for _weight, label in sorted(weighted_for, key=lambda item: -item[0])]
-    against = [label for _weight, label in sorted(weighted_against, key=lambda item: -item[0])]
-    evidence = sum(weight for weight, _label in weighted_for)
-    return total, because, against, evidence
+    present = [f for f in condition.features if f.when(answers.facts, answers.numbers)]
+    total += sum(f.weight for f in present)
+    return total, _labels(present, positive=True), _labels(present, positive=False)
+
+
+def _labels(features: list[Feature], positive: bool) -> list[str]:
+    chosen = [f for f in features if (f.weight > 0) == positive]
+    chosen.sort(key=lambda f: -abs(f.weight))
+    return [f.label for f in chosen]
 
 
 def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[PossibleCause, ...]:
+    index = _index(kb)
+    facts, numbers = answers.facts, answers.numbers
+    totals = list(index.priors)
+    evidence = [0.0] * len(totals)
+    present: dict[int, list[Feature]] = {}
+    for position, feature in index.features.matching(facts, numbers):
+        totals[position] += feature.weight
+        if feature.weight > 0:
+            evidence[position] += feature.weight
+        present.setdefault(position, []).append(feature)
+
     suspected: dict[str, list[Rule]] = {}
     for rule in fired:
         for cid in rule.suspects:
             suspected.setdefault(cid, []).append(rule)
-    candidates: list[tuple[tuple[int, float], PossibleCause]] = []
-    for condition in kb.conditions.values():
-        if any(ex(answers.facts, answers.numbers) for ex in condition.exclude):
+    candidates: list[tuple[int, float, int]] = []
+    for position in set(present) | {index.position[cid] for cid in suspected}:
+        condition = index.conditions[position]
+        rules = suspected.get(condition.id)
+        if not rules:
+            total = totals[position]
+            if evidence[position] <= 0 or total < MIN_SCORE:
+                continue
+            if evidence[position] < MIN_EVIDENCE and total < LIKELY_SCORE:
+                continue
+        if condition.exclude and any(ex.test(facts, numbers) for ex in condition.exclude):
             continue
-        total, because, against, evidence = _score(condition, answers)
+        rank = max(LEVEL_RANK[rule.level] for rule in rules) if rules else -1
+        candidates.append((rank, totals[position], -position))
+    candidates.sort(reverse=True)  # most urgent suspicion, then score, then data order
+
+    causes = []
+    for _, total, negative_position in candidates[:MAX_CONDITIONS]:
+        position = -negative_position
+        condition = index.conditions[position]
         rules = suspected.get(condition.id, [])
-        enough = evidence >= MIN_EVIDENCE or total >= LIKELY_SCORE
-        if not rules and (not because or total < MIN_SCORE or not enough):
-            continue
-        if not because:
-            because = _rule_labels(rules, answers, kb)
-        rank = max((LEVEL_RANK[rule.level] for rule in rules), default=-1)
-        cause = PossibleCause(
-            id=condition.id,
-            name=condition.name,
-            score=round(total, 2),
-            urgency=condition.urgency,
-            summary=condition.summary,
-            because=tuple(because),
-            against=tuple(against),
-            suspected_by=tuple(rule.id for rule in rules),
-            doctor_checks=condition.doctor_checks,
-            see_doctor=condition.see_doctor,
-            sources=condition.sources,
+        features = present.get(position, [])
+        because = _labels(features, positive=True) or _rule_labels(rules, answers, kb)
+        causes.append(
+            PossibleCause(
+                id=condition.id,
+                name=condition.name,
+                score=round(total, 2),
+                urgency=condition.urgency,
+                summary=condition.summary,
+                because=tuple(because),
+                against=tuple(_labels(features, positive=False)),
+                suspected_by=tuple(rule.id for rule in rules),
+                doctor_checks=condition.doctor_checks,
+                see_doctor=condition.see_doctor,
+                sources=condition.sources,
+            )
         )
-        candidates.append(((rank, total), cause))
-    candidates.sort(key=lambda item: item[0], reverse=True)
-    return tuple(cause for _key, cause in candidates[:MAX_CONDITIONS])
+    return tuple(causes)
 
 
 def _rule_labels(rules: list[Rule], answers: Answers, kb: Knowledge) -> list[str]:

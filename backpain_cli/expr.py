@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 Facts = frozenset[str]
 Numbers = Mapping[str, float]
 Predicate = Callable[[Facts, Numbers], bool]
+_Part = tuple[Predicate, str | None]
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -67,10 +68,19 @@ def parse(text: str) -> Expr:
         return Expr(text, lambda f, n: fact in f, frozenset((fact,)), frozenset(), False)
     tokens = _tokenize(text)
     parser = _Parser(text, tokens)
-    test = parser.expression()
+    test, _fact = parser.expression()
     if parser.pos != len(tokens):
         raise ExprError(f"unexpected {tokens[parser.pos]!r} in {text!r}")
-    return Expr(text, test, frozenset(parser.facts), frozenset(parser.numbers), parser.negated)
+    facts = frozenset(parser.facts)
+    if not parser.negated and not parser.numbers:
+        # Without `not` or numbers, nothing holds unless one of its facts was answered: a quick
+        # C-level check turns most conditions down before the full test runs.
+        full = test
+
+        def test(f: Facts, n: Numbers) -> bool:
+            return not facts.isdisjoint(f) and full(f, n)
+
+    return Expr(text, test, facts, frozenset(parser.numbers), parser.negated)
 
 
 def _tokenize(text: str) -> list[str]:
@@ -108,40 +118,51 @@ class _Parser:
         self.pos += 1
         return token
 
-    def expression(self) -> Predicate:
+    # Each step returns (predicate, fact): `fact` is set when the part is one plain `key.id`
+    # atom, so that `or` and `and` of plain atoms compile to one set operation, done in C.
+
+    def expression(self) -> _Part:
         parts = [self.conjunction()]
         while self.peek() == "or":
             self.take()
             parts.append(self.conjunction())
         if len(parts) == 1:
             return parts[0]
-        return lambda f, n: any(part(f, n) for part in parts)
+        facts = frozenset(fact for _test, fact in parts if fact)
+        others = [test for test, fact in parts if not fact]
+        if not others:
+            return (lambda f, n: not facts.isdisjoint(f)), None
+        return (lambda f, n: not facts.isdisjoint(f) or any(o(f, n) for o in others)), None
 
-    def conjunction(self) -> Predicate:
+    def conjunction(self) -> _Part:
         parts = [self.negation()]
         while self.peek() == "and":
             self.take()
             parts.append(self.negation())
         if len(parts) == 1:
             return parts[0]
-        return lambda f, n: all(part(f, n) for part in parts)
+        facts = frozenset(fact for _test, fact in parts if fact)
+        others = [test for test, fact in parts if not fact]
+        if not others:
+            return (lambda f, n: facts <= f), None
+        return (lambda f, n: facts <= f and all(o(f, n) for o in others)), None
 
-    def negation(self) -> Predicate:
+    def negation(self) -> _Part:
         if self.peek() == "not":
             self.take()
             self.negated = True
-            inner = self.negation()
-            return lambda f, n: not inner(f, n)
+            inner, _fact = self.negation()
+            return (lambda f, n: not inner(f, n)), None
         return self.atom()
 
-    def atom(self) -> Predicate:
+    def atom(self) -> _Part:
         token = self.take()
         if token == "(":
             inner = self.expression()
             self.take(")")
             return inner
         if token == "atleast":
-            return self.atleast()
+            return self.atleast(), None
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", token) or token in ("and", "or", "not"):
             raise ExprError(f"expected an answer but found {token!r} in {self.text!r}")
         following = self.peek()
@@ -150,7 +171,7 @@ class _Parser:
             value = self.take()
             fact = f"{token}.{value}"
             self.facts.add(fact)
-            return lambda f, n: fact in f
+            return (lambda f, n: fact in f), fact
         if following in _OPS:
             op_text = self.take()
             number_text = self.take()
@@ -161,7 +182,7 @@ class _Parser:
             compare = _OPS[op_text]
             self.numbers.add((token, op_text, number))
             key = token
-            return lambda f, n: key in n and compare(n[key], number)
+            return (lambda f, n: key in n and compare(n[key], number)), None
         raise ExprError(f"expected '.' or a comparison after {token!r} in {self.text!r}")
 
     def atleast(self) -> Predicate:
@@ -173,7 +194,7 @@ class _Parser:
         parts: list[Predicate] = []
         while self.peek() == ",":
             self.take()
-            parts.append(self.expression())
+            parts.append(self.expression()[0])
         self.take(")")
         if not 1 <= count <= len(parts):
             raise ExprError(f"atleast({count}, ...) has {len(parts)} parts in {self.text!r}")

@@ -37,6 +37,7 @@ class KnowledgeError(ValueError):
     """The knowledge base in data/ is inconsistent. The message names the file and the entry."""
 
 
+@functools.cache
 def data_dir() -> Traversable:
     """The knowledge base: data/ of a source checkout, else the copy inside the installed package.
 

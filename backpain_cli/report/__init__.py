@@ -12,7 +12,13 @@ if TYPE_CHECKING:
     from ..engine import Assessment
 
 #: format name -> module in this package with `render(assessment, *, color, width) -> str`
-RENDERERS = {"text": "text", "json": "json"}
+RENDERERS = {
+    "text": "text",
+    "json": "json",
+    "markdown": "markdown",
+    "html": "html",
+    "fhir": "fhir",
+}
 FORMATS = tuple(RENDERERS)
 
 

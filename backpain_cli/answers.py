@@ -76,7 +76,13 @@ def parse_answers(data: object, questions: Questions | None = None) -> Answers:
             facts.update(f"{key}.{item}" for item in value)
     for key in questions.required:
         if key not in values:
-            raise AnswersError(key, f"missing; {questions.keys[key].expected()} is required")
+            question = questions.keys[key]
+            expected = (
+                f"one of {_list(questions.vocabulary[key])}"
+                if question.type == "choice"
+                else question.expected()
+            )
+            raise AnswersError(key, f"missing; this answer is required: {expected}")
     if values.get("sex") == "male" and values.get("pregnant") == "yes":
         raise AnswersError(
             "pregnant", "'yes' does not fit sex 'male' (sex assigned at birth); check both answers"

@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -24,6 +24,7 @@ class ExitStatus(enum.IntEnum):
     ERROR = 1
     BAD_INPUT = 2
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away, as shell tools report it
 
 
 REGIONS = ("uk", "us", "eu", "au", "nz", "in")
@@ -77,10 +78,15 @@ def _errors(debug: bool) -> Iterator[None]:
 
 def _quiet_broken_pipe() -> NoReturn:
     """The reader went away (`| head`): stop without a traceback, as other tools do."""
-    with contextlib.suppress(OSError):
+    _detach_stdout()
+    raise typer.Exit(int(ExitStatus.BROKEN_PIPE))
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit cannot fail a second time."""
+    with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    raise typer.Exit(int(ExitStatus.OK))
 
 
 def _write(text: str) -> None:
@@ -90,6 +96,7 @@ def _write(text: str) -> None:
     except BrokenPipeError:
         _quiet_broken_pipe()
     except OSError as error:
+        _detach_stdout()
         _fail(f"error: cannot write the report: {error.strerror}", ExitStatus.ERROR)
 
 
@@ -268,6 +275,67 @@ def validate(
     with _errors(debug):
         _read_answers(file)
         sys.stderr.write(f"backpain: {file} is a valid answers file (format v1)\n")
+
+
+@app.command()
+def batch(
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="JSON Lines of answers, or '-' for stdin.")
+    ],
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Write the whole report for each line, as --format json."),
+    ] = False,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", envvar="BACKPAIN_REGION", metavar="REGION", help="As for assess."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Assess many answers at once: one JSON object per line in, one result per line out.
+
+    Each output line is a summary (urgency, rule ids, causes with their reasons, advice ids);
+    --full writes the whole report instead. A bad line gives {"line": N, "error": "..."} in its
+    place and the rest go on. Exit 0 when every line was good, 2 when any was bad.
+
+    Example: backpain batch cohort.jsonl > results.jsonl
+    """
+    from .batch import BatchCounts, assess_lines
+
+    place = _region(region)
+    counts = BatchCounts()
+    with _errors(debug):
+        source = sys.stdin.buffer if file == "-" else _open_input(Path(file))
+        out = sys.stdout
+        try:
+            for line in assess_lines(source, counts, full=full, region=place):
+                out.write(line)
+            out.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except OSError as error:
+            _detach_stdout()
+            _fail(f"error: cannot write the results: {error.strerror}", ExitStatus.ERROR)
+    bad = counts.bad_lines
+    shown = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
+    sys.stderr.write(
+        f"backpain: {counts.assessed} assessed, {len(bad)} bad"
+        + (f" (lines {shown})" if bad else "")
+        + "\n"
+    )
+    if bad:
+        raise typer.Exit(int(ExitStatus.BAD_INPUT))
+
+
+def _open_input(path: Path) -> Any:
+    try:
+        if path.is_dir():
+            _fail(f"error: {path} is a directory, not a JSON Lines file", ExitStatus.BAD_INPUT)
+        return path.open("rb")
+    except FileNotFoundError:
+        _fail(f"error: {path}: no such file", ExitStatus.BAD_INPUT)
+    except PermissionError:
+        _fail(f"error: {path}: permission denied", ExitStatus.BAD_INPUT)
 
 
 @app.command()

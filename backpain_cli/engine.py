@@ -361,8 +361,11 @@ def _rule_labels(rules: list[Rule], answers: Answers, kb: Knowledge) -> list[str
 def _advice(
     answers: Answers, kb: Knowledge, level: str, causes: tuple[PossibleCause, ...]
 ) -> tuple[AdviceItem, ...]:
+    # Advice follows the cause: when a red flag points to a cause, the self-care of milder causes
+    # ranked below it (manual therapy beside a suspected fracture, say) is left out.
+    suspected = [cause for cause in causes if cause.suspected_by]
     wanted: list[str] = []
-    for cause in causes[:ADVICE_FROM_TOP]:
+    for cause in suspected or causes[:ADVICE_FROM_TOP]:
         wanted.extend(kb.conditions[cause.id].advice)
     wanted.extend(aid for aid, advice in kb.advice.items() if advice.general or advice.when)
     chosen: dict[str, AdviceItem] = {}

@@ -1,0 +1,101 @@
+"""Advice follows the cause and the urgency (clinical brief section 4: stretching advice for a
+suspected kidney stone, or heat for a suspected aneurysm, is harmful noise; when the level is
+urgent or emergency, advice is about getting help, not self-care)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import run_assessment
+from hypothesis import given, settings
+from test_properties import answers_dicts
+
+SELF_CARE_TREATMENTS = {
+    "stay_active",
+    "heat",
+    "ice",
+    "exercise_programme",
+    "manual_therapy_with_exercise",
+    "acupuncture",
+    "sciatica_self_care",
+}
+
+
+def advice_ids(answers: dict[str, Any]) -> set[str]:
+    return {item.id for item in run_assessment(answers).advice}
+
+
+def test_a_suspected_fracture_gets_no_manual_therapy_or_acupuncture() -> None:
+    """Downie 2013 / NOGG 2022: an osteoporotic fracture needs an X-ray first, not manipulation."""
+    ids = advice_ids(
+        {
+            "age": 74,
+            "sex": "female",
+            "side": "centre",
+            "area": "middle",
+            "onset": "sudden",
+            "trigger": "minor_trauma",
+            "history": ["osteoporosis"],
+            "severity": 6,
+        }
+    )
+    assert "osteoporosis_bone_health" in ids
+    assert not ids & {"manual_therapy_with_exercise", "acupuncture", "heat"}
+
+
+def test_kidney_stone_gets_hydration_and_no_stretching() -> None:
+    """NICE NG118: fluids to prevent stones; exercise advice does not treat renal colic."""
+    ids = advice_ids(
+        {
+            "age": 41,
+            "sex": "male",
+            "side": "left",
+            "area": "middle",
+            "onset": "sudden",
+            "character": ["comes_in_waves"],
+            "radiates_to": ["groin"],
+            "symptoms": ["blood_in_urine", "nausea_or_vomiting"],
+            "history": ["kidney_stones"],
+        }
+    )
+    assert "hydration_for_stones" in ids
+    assert not ids & SELF_CARE_TREATMENTS
+
+
+def test_mechanical_back_pain_never_gets_hydration_advice() -> None:
+    ids = advice_ids(
+        {
+            "age": 33,
+            "side": "right",
+            "area": "lower",
+            "trigger": "lifting_or_twisting",
+            "pattern": ["worse_with_movement", "eases_with_rest"],
+        }
+    )
+    assert "stay_active" in ids
+    assert "hydration_for_stones" not in ids
+
+
+def test_acupuncture_is_offered_honestly_for_mechanical_pain() -> None:
+    result = run_assessment(
+        {
+            "age": 45,
+            "side": "left",
+            "area": "lower",
+            "duration_days": 120,
+            "pattern": ["worse_with_movement"],
+            "character": ["dull_ache"],
+        }
+    )
+    graded = {item.id: item.grade for item in result.advice}
+    assert graded.get("acupuncture") == "guidelines_disagree"
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers_dicts())
+def test_no_self_care_treatment_at_urgent_or_emergency(document: dict[str, Any]) -> None:
+    result = run_assessment(document)
+    if result.level in ("urgent", "emergency"):
+        assert not {item.id for item in result.advice} & SELF_CARE_TREATMENTS
+    if result.level == "emergency":
+        assert {item.topic for item in result.advice} <= {"getting_help"}

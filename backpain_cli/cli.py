@@ -339,6 +339,113 @@ def _open_input(path: Path) -> Any:
 
 
 @app.command()
+def questions(
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text, json or fhir."),
+    ] = "text",
+) -> None:
+    """List the questions and every answer id they accept (the answers format).
+
+    Example: backpain questions --format json
+    """
+    import json
+
+    from .docs import question_json
+    from .knowledge import load_questions
+
+    defined = load_questions()
+    if fmt == "json":
+        _write(json.dumps([question_json(q) for q in defined.questions], indent=2) + "\n")
+    elif fmt == "fhir":
+        from .report.fhir import questionnaire
+
+        _write(json.dumps(questionnaire(defined), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "text":
+        lines = []
+        for q in defined.questions:
+            if not q.wizard:
+                continue
+            required = ", required" if q.required else ""
+            lines.append(f"{q.short} ({q.key}{required}): {q.prompt}")
+            if q.when is not None:
+                lines.append(f"    asked only when: {q.when.text}")
+            if q.type in ("int", "number"):
+                lines.append(f"    {q.expected()}")
+            lines += [f"    {c.id:<40} {c.label}" for c in q.choices]
+        _write("\n".join(lines) + "\n")
+    else:
+        _fail(f"error: unknown format {fmt!r}; choose text, json or fhir", ExitStatus.BAD_INPUT)
+
+
+@app.command()
+def conditions(
+    condition: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="One condition id; all when left out.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+    ] = "text",
+) -> None:
+    """Show the possible causes the tool knows, or everything about one of them.
+
+    Example: backpain conditions kidney_stone
+    """
+    import json
+
+    from .docs import condition_page
+    from .knowledge import load_knowledge
+
+    kb = load_knowledge()
+    if fmt not in ("text", "json"):
+        _fail(f"error: unknown format {fmt!r}; choose text or json", ExitStatus.BAD_INPUT)
+    if condition is None:
+        if fmt == "json":
+            listed = [
+                {"id": c.id, "name": c.name, "group": c.group, "urgency": c.urgency}
+                for c in kb.conditions.values()
+            ]
+            _write(json.dumps(listed, indent=2) + "\n")
+        else:
+            width = max(len(cid) for cid in kb.conditions)
+            _write(
+                "".join(
+                    f"{c.id:<{width}}  {c.name} ({c.urgency})\n" for c in kb.conditions.values()
+                )
+            )
+        return
+    if condition not in kb.conditions:
+        import difflib
+
+        close = difflib.get_close_matches(condition, list(kb.conditions), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "; see 'backpain conditions'"
+        _fail(f"error: unknown condition {condition!r}{hint}", ExitStatus.BAD_INPUT)
+    found = kb.conditions[condition]
+    if fmt == "json":
+        detail = {
+            "id": found.id,
+            "name": found.name,
+            "group": found.group,
+            "summary": found.summary,
+            "urgency": found.urgency,
+            "see_doctor": found.see_doctor,
+            "doctor_checks": list(found.doctor_checks),
+            "advice": list(found.advice),
+            "sources": {sid: kb.sources[sid].citation for sid in found.sources},
+        }
+        _write(json.dumps(detail, indent=2) + "\n")
+    elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console(width=min(shutil.get_terminal_size((80, 24)).columns, 100)).print(
+            Markdown(condition_page(found, kb))
+        )
+    else:
+        _write(condition_page(found, kb))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema (2020-12) of the answers format.
 

@@ -68,7 +68,6 @@ th, td { text-align: left; vertical-align: top; padding: .35rem .6rem;
 th[scope="row"] { width: 32%; font-weight: 600; }
 thead th { border-bottom: 2px solid #888; }
 .sources li { overflow-wrap: anywhere; }
-footer { margin-top: 2rem; padding-top: .75rem; border-top: 2px solid #d0d0d0; }
 @page { margin: 16mm 15mm 18mm; }
 @media print {
   html { font-size: 10pt; line-height: 1.4; }
@@ -79,7 +78,7 @@ footer { margin-top: 2rem; padding-top: .75rem; border-top: 2px solid #d0d0d0; }
   .urgency, .level-emergency, .level-urgent, .level-see_doctor_soon, .level-self_care {
     background: none; border-color: #000; }
   .cause { break-inside: avoid; page-break-inside: avoid; }
-  .advice li, tr, .signs li { break-inside: avoid; page-break-inside: avoid; }
+  .advice li, tr, .signs li, .sources li, footer { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   .urgency { break-inside: avoid; page-break-inside: avoid; }
 }

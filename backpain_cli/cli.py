@@ -9,14 +9,17 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from .answers import MAX_FILE_BYTES, Answers, AnswersError, loads_answers_json, parse_answers
-from .answers import read_answers_file as _read_file
-from .knowledge import KnowledgeError
 from .report import FORMATS
+
+if TYPE_CHECKING:
+    from .answers import Answers
+
+# The answers parser, the knowledge base, the engine and the renderers are imported inside the
+# commands that use them, so that `backpain --help` starts as fast as typer itself.
 
 
 class ExitStatus(enum.IntEnum):
@@ -51,6 +54,9 @@ def _fail(message: str, status: ExitStatus) -> NoReturn:
 @contextlib.contextmanager
 def _errors(debug: bool) -> Iterator[None]:
     """The one place where failures become messages and exit statuses."""
+    from .answers import AnswersError
+    from .knowledge import KnowledgeError
+
     try:
         yield
     except typer.Exit:
@@ -101,10 +107,12 @@ def _write(text: str) -> None:
 
 
 def _read_answers(source: str) -> Answers:
-    if source == "-":
-        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-        return parse_answers(loads_answers_json(data))
-    return _read_file(Path(source))
+    from .answers import MAX_FILE_BYTES, loads_answers_json, parse_answers, read_answers_file
+
+    if source != "-":
+        return read_answers_file(Path(source))
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    return parse_answers(loads_answers_json(data))
 
 
 def _region(value: str | None) -> str:
@@ -221,7 +229,7 @@ def _ask(region: str, resume: Path | None, save: Path | None) -> Answers:
             "backpain assess --answers FILE (see 'backpain schema' for the format).",
             ExitStatus.BAD_INPUT,
         )
-    initial = _read_file(resume).to_dict() if resume is not None else None
+    initial = _read_answers(str(resume)).to_dict() if resume is not None else None
     from . import wizard
 
     started: list[wizard.Wizard] = []

@@ -364,8 +364,10 @@ def _advice(
     # Advice follows the cause: when a red flag points to a cause, the self-care of milder causes
     # ranked below it (manual therapy beside a suspected fracture, say) is left out.
     suspected = [cause for cause in causes if cause.suspected_by]
+    pool = suspected or list(causes[:ADVICE_FROM_TOP])
+    in_pool = {cause.id for cause in pool}
     wanted: list[str] = []
-    for cause in suspected or causes[:ADVICE_FROM_TOP]:
+    for cause in pool:
         wanted.extend(kb.conditions[cause.id].advice)
     wanted.extend(aid for aid, advice in kb.advice.items() if advice.general or advice.when)
     chosen: dict[str, AdviceItem] = {}
@@ -375,6 +377,10 @@ def _advice(
             continue
         if advice.when is not None and not advice.when(answers.facts, answers.numbers):
             continue
+        if advice.unless is not None and advice.unless(answers.facts, answers.numbers):
+            continue
+        if in_pool.intersection(advice.avoid_with):
+            continue  # wrong for a cause this advice would sit beside
         chosen[aid] = AdviceItem(
             advice.id, advice.topic, advice.title, advice.text, advice.grade, advice.sources
         )

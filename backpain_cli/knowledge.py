@@ -103,14 +103,14 @@ def _files(root: Any) -> _Files:  # Any: a Traversable, hashable in practice
 # -- questions ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Choice:
     id: str
     label: str
     help: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Question:
     id: str
     key: str
@@ -133,7 +133,7 @@ class Question:
         return "one id" if self.type == "choice" else "a list of ids"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Questions:
     """The questions in order, and the answers vocabulary they define."""
 
@@ -245,7 +245,7 @@ def _question(entry: Mapping[str, Any], where: str) -> Question:
 # -- the rest of the knowledge base -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Source:
     id: str
     citation: str
@@ -253,7 +253,7 @@ class Source:
     kind: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Level:
     id: str
     rank: int
@@ -262,14 +262,14 @@ class Level:
     action: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SafetyNet:
     level: str
     text: str
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Region:
     id: str
     name: str
@@ -277,7 +277,7 @@ class Region:
     urgent: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     id: str
     level: str
@@ -287,7 +287,7 @@ class Rule:
     suspects: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Feature:
     when: expr.Expr
     weight: float
@@ -297,7 +297,7 @@ class Feature:
     note: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Condition:
     id: str
     name: str
@@ -313,7 +313,7 @@ class Condition:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Advice:
     id: str
     topic: str
@@ -324,9 +324,11 @@ class Advice:
     levels: tuple[str, ...]
     when: expr.Expr | None
     general: bool
+    unless: expr.Expr | None = None
+    avoid_with: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Knowledge:
     questions: Questions
     sources: Mapping[str, Source]
@@ -423,8 +425,10 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
         if entry["grade"] not in GRADES:
             raise KnowledgeError(f"{where}: grade must be one of {GRADES}")
         when = _parse_expr(entry["when"], where) if "when" in entry else None
-        if when is not None:
-            questions.check(when, where)
+        unless = _parse_expr(entry["unless"], where) if "unless" in entry else None
+        for test in (when, unless):
+            if test is not None:
+                questions.check(test, where)
         advice_levels = _strings(entry.get("levels", list(LEVELS[:2])), where)
         for lid in advice_levels:
             level(lid, where)
@@ -438,6 +442,8 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
             advice_levels,
             when,
             bool(entry.get("general", False)),
+            unless,
+            _strings(entry.get("avoid_with", []), where),
         )
 
     conditions: dict[str, Condition] = {}
@@ -448,6 +454,13 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
         condition, raw_rules = _condition(name, files.read(name), questions, cited, level, advice)
         conditions[condition.id] = condition
         rule_entries += [(name, condition.id, e) for e in raw_rules]
+
+    for item in advice.values():
+        for cid in item.avoid_with:
+            if cid not in conditions:
+                raise KnowledgeError(
+                    f"advice.toml: {item.id}: unknown condition {cid!r} in avoid_with"
+                )
 
     rules: list[Rule] = []
     for filename, owner, entry in rule_entries:

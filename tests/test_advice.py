@@ -99,3 +99,53 @@ def test_no_self_care_treatment_at_urgent_or_emergency(document: dict[str, Any])
         assert not {item.id for item in result.advice} & SELF_CARE_TREATMENTS
     if result.level == "emergency":
         assert {item.topic for item in result.advice} <= {"getting_help"}
+
+
+def test_no_anti_inflammatories_in_pregnancy() -> None:
+    """NHS: ibuprofen is not advised in pregnancy unless a doctor prescribes it."""
+    ids = advice_ids(
+        {
+            "age": 30,
+            "sex": "female",
+            "pregnant": "yes",
+            "side": "both",
+            "area": "lower",
+            "pattern": ["worse_with_movement"],
+            "character": ["dull_ache"],
+        }
+    )
+    assert "pregnancy_back_care" in ids
+    assert "nsaid_with_cautions" not in ids
+
+
+def test_no_anti_inflammatories_beside_a_possible_ulcer() -> None:
+    """NICE CG184: NSAIDs cause and worsen peptic ulcers."""
+    result = run_assessment(
+        {
+            "age": 52,
+            "side": "left",
+            "area": "upper",
+            "character": ["dull_ache"],
+            "pattern": ["worse_after_eating_or_alcohol"],
+            "symptoms": ["nausea_or_vomiting"],
+            "history": ["heart_disease"],
+        }
+    )
+    if "peptic_ulcer" in [c.id for c in result.conditions[:3]]:
+        assert "nsaid_with_cautions" not in {item.id for item in result.advice}
+
+
+def test_no_kidney_stone_fluids_advice_beside_a_suspected_aneurysm() -> None:
+    """NICE CKS renal colic: over 60, 'renal colic' may be a leaking aneurysm."""
+    result = run_assessment(
+        {
+            "age": 68,
+            "sex": "male",
+            "side": "left",
+            "area": "middle",
+            "character": ["comes_in_waves"],
+            "radiates_to": ["groin"],
+        }
+    )
+    assert "aortic_aneurysm" in [c.id for c in result.conditions]
+    assert "hydration_for_stones" not in {item.id for item in result.advice}

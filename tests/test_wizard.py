@@ -68,7 +68,7 @@ def rest_of_walk(child: pexpect.spawn) -> None:
     answer(child, "How bad is the pain", "4", ENTER)
     answer(child, "feel like", SPACE, ENTER)  # a dull ache
     answer(child, "spread anywhere", ENTER)
-    answer(child, "Tell us about your legs", ENTER)
+    answer(child, "pins and needles in a leg", ENTER)
     answer(child, "Which of these fit", SPACE, ENTER)  # worse when you move
     answer(child, "apply to you", ENTER)
     answer(child, "daily life", SPACE, ENTER)  # you smoke

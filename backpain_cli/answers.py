@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .knowledge import Question, Questions, load_questions
 
@@ -30,8 +29,7 @@ class AnswersError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class Answers:
+class Answers(NamedTuple):
     """Validated answers. Keys not answered are absent (not answered is not the same as 'no')."""
 
     values: Mapping[str, Any]

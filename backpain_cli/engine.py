@@ -12,8 +12,8 @@ Two separate questions, as in the design:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from types import MappingProxyType
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .answers import Answers
 from .expr import Expr
@@ -43,16 +43,14 @@ OUTPUT_VERSION = 1
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     rule: str
     level: str
     text: str
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class PossibleCause:
+class PossibleCause(NamedTuple):
     id: str
     name: str
     score: float
@@ -66,8 +64,7 @@ class PossibleCause:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AdviceItem:
+class AdviceItem(NamedTuple):
     id: str
     topic: str
     title: str
@@ -76,15 +73,13 @@ class AdviceItem:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class SafetyNetGroup:
+class SafetyNetGroup(NamedTuple):
     level: str
     action: str
     signs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(NamedTuple):
     level: str
     headline: str
     action: str
@@ -95,9 +90,9 @@ class Assessment:
     region: str
     emergency_number: str
     disclaimer: str
-    answers: Answers = field(repr=False)
+    answers: Answers
     cited: tuple[str, ...] = ()
-    library: Mapping[str, Source] = field(repr=False, default_factory=dict)
+    library: Mapping[str, Source] = MappingProxyType({})
 
     @property
     def sources(self) -> dict[str, dict[str, str]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: What an expression is evaluated against: the set of "key.id" facts, and the numeric answers.
 Facts = frozenset[str]
@@ -37,12 +37,11 @@ class ExprError(ValueError):
     """A condition in data/ that does not parse or names something unknown."""
 
 
-@dataclass(frozen=True)
-class Expr:
+class Expr(NamedTuple):
     """A parsed condition: its source text, a compiled predicate and what it refers to."""
 
     text: str
-    test: Predicate = field(repr=False, compare=False)
+    test: Predicate
     facts: frozenset[str]
     numbers: frozenset[tuple[str, str, float]]
     negated: bool

@@ -10,9 +10,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from . import expr
 
@@ -103,15 +102,13 @@ def _files(root: Any) -> _Files:  # Any: a Traversable, hashable in practice
 # -- questions ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class Choice:
+class Choice(NamedTuple):
     id: str
     label: str
     help: str = ""
 
 
-@dataclass(frozen=True, eq=False)
-class Question:
+class Question(NamedTuple):
     id: str
     key: str
     type: str
@@ -133,8 +130,7 @@ class Question:
         return "one id" if self.type == "choice" else "a list of ids"
 
 
-@dataclass(frozen=True, eq=False)
-class Questions:
+class Questions(NamedTuple):
     """The questions in order, and the answers vocabulary they define."""
 
     questions: tuple[Question, ...]
@@ -245,16 +241,14 @@ def _question(entry: Mapping[str, Any], where: str) -> Question:
 # -- the rest of the knowledge base -------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class Source:
+class Source(NamedTuple):
     id: str
     citation: str
     url: str
     kind: str
 
 
-@dataclass(frozen=True, eq=False)
-class Level:
+class Level(NamedTuple):
     id: str
     rank: int
     name: str
@@ -262,23 +256,20 @@ class Level:
     action: str
 
 
-@dataclass(frozen=True, eq=False)
-class SafetyNet:
+class SafetyNet(NamedTuple):
     level: str
     text: str
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Region:
+class Region(NamedTuple):
     id: str
     name: str
     emergency: str
     urgent: str
 
 
-@dataclass(frozen=True, eq=False)
-class Rule:
+class Rule(NamedTuple):
     id: str
     level: str
     when: expr.Expr
@@ -287,8 +278,7 @@ class Rule:
     suspects: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Feature:
+class Feature(NamedTuple):
     when: expr.Expr
     weight: float
     label: str
@@ -297,8 +287,7 @@ class Feature:
     note: str
 
 
-@dataclass(frozen=True, eq=False)
-class Condition:
+class Condition(NamedTuple):
     id: str
     name: str
     group: str
@@ -313,8 +302,7 @@ class Condition:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Advice:
+class Advice(NamedTuple):
     id: str
     topic: str
     title: str
@@ -328,8 +316,7 @@ class Advice:
     avoid_with: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
-class Knowledge:
+class Knowledge(NamedTuple):
     questions: Questions
     sources: Mapping[str, Source]
     levels: Mapping[str, Level]

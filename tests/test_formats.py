@@ -3,7 +3,6 @@ with the assessment contained, plus the matching Questionnaire)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from html.parser import HTMLParser
@@ -38,18 +37,16 @@ def _assessment(path: Path, region: str = "default") -> Assessment:
 def _crafted() -> Assessment:
     """An assessment whose texts hold markup, as if the knowledge base or a label did."""
     base = _assessment(STONE)
-    cause = dataclasses.replace(
-        base.conditions[0],
+    cause = base.conditions[0]._replace(
         name="Stone <script>alert(1)</script> & co",
         because=("pain <b>here</b> & there", "a | pipe * star _under_"),
     )
     library = dict(base.library)
     first = base.conditions[0].sources[0]
-    library[first] = dataclasses.replace(
-        library[first], citation='Smith & Jones "<i>Back</i>"', url="javascript:alert(1)"
+    library[first] = library[first]._replace(
+        citation='Smith & Jones "<i>Back</i>"', url="javascript:alert(1)"
     )
-    return dataclasses.replace(
-        base,
+    return base._replace(
         conditions=(cause, *base.conditions[1:]),
         headline="Get help <now> & today",
         library=library,

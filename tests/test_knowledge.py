@@ -99,7 +99,9 @@ def test_hydration_advice_belongs_to_kidney_stones_only(kb: Knowledge) -> None:
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
-    shutil.copytree(str(data_dir()), target)
+    # An installed copy also holds bundle.json, the TOML compiled at build time; leave it out so
+    # that the loader reads the TOML this test breaks.
+    shutil.copytree(str(data_dir()), target, ignore=shutil.ignore_patterns("bundle.json"))
     return target
 
 
@@ -160,3 +162,23 @@ def test_a_missing_file_is_a_load_error(data_copy: Path) -> None:
     (data_copy / "levels.toml").unlink()
     with pytest.raises(KnowledgeError, match=r"levels\.toml is missing"):
         load_knowledge(data_copy)
+
+
+def test_an_installed_bundle_matches_the_toml_beside_it() -> None:
+    """The wheel carries data/ twice: as TOML, and compiled to bundle.json for a fast start."""
+    import json
+    import tomllib
+
+    root = data_dir()
+    bundle = root / "bundle.json"
+    if not bundle.is_file():
+        pytest.skip("a source checkout reads the TOML directly; no bundle to compare")
+    files = json.loads(bundle.read_text(encoding="utf-8"))["files"]
+    toml_names = {
+        str(Path(str(path)).relative_to(str(root))).replace("\\", "/")
+        for path in Path(str(root)).rglob("*.toml")
+    }
+    assert set(files) == toml_names
+    for name, parsed in files.items():
+        text = (Path(str(root)) / name).read_text(encoding="utf-8")
+        assert tomllib.loads(text) == parsed, name

@@ -38,7 +38,7 @@ app = typer.Typer(
     "side.\n\nIt tells you how soon to get help, what might be causing the pain, and what may "
     "help. It is not a diagnosis.\n\nIf you have numbness around your genitals or bottom, "
     "chest pain, or cannot walk, call your emergency number now.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -115,9 +115,31 @@ def _read_answers(source: str) -> Answers:
     return parse_answers(loads_answers_json(data))
 
 
+#: Country codes of locales (en_GB.UTF-8 -> GB) and the region whose numbers they use.
+LOCALE_REGIONS = {"GB": "uk", "US": "us", "CA": "us", "AU": "au", "NZ": "nz", "IN": "in"}
+# fmt: off
+EU_COUNTRIES = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+}
+# fmt: on
+
+
+def _region_from_locale() -> str:
+    """The region of the user's locale (LC_ALL, LC_MESSAGES, LANG), or 'default' (112)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            country = value.split(".")[0].split("@")[0].partition("_")[2].upper()
+            if country in LOCALE_REGIONS:
+                return LOCALE_REGIONS[country]
+            return "eu" if country in EU_COUNTRIES else "default"
+    return "default"
+
+
 def _region(value: str | None) -> str:
     if value is None or value == "":
-        return "default"
+        return _region_from_locale()
     value = value.lower()
     if value not in REGIONS:
         _fail(
@@ -166,7 +188,8 @@ def assess(
             "--region",
             envvar="BACKPAIN_REGION",
             metavar="REGION",
-            help=f"Emergency numbers for: {', '.join(REGIONS)}. Default: 112.",
+            help=f"Emergency numbers for: {', '.join(REGIONS)}. Default: from your locale, "
+            "else 112.",
         ),
     ] = None,
     save_answers: Annotated[
@@ -186,6 +209,20 @@ def assess(
             help="Start the questions with the answers saved in FILE; ask only what is missing.",
         ),
     ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option("--plain", help="Plain text: no colour, no boxes (screen readers, copying)."),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report to FILE (readable by you alone) instead of the screen.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let --output replace a file.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Assess your back pain: how soon to get help, possible causes, what may help.
@@ -210,9 +247,25 @@ def assess(
         from .report import render
 
         result = run_assessment(given, region=place)
-        color = fmt == "text" and _color_wanted()
+        color = fmt == "text" and not plain and output is None and _color_wanted()
         width = min(shutil.get_terminal_size((80, 24)).columns, 100) if color else 80
-        _write(render(result, fmt, color=color, width=width))
+        report = render(result, fmt, color=color, width=width)
+        if output is None:
+            _write(report)
+        else:
+            _write_output(output, report, force)
+
+
+def _write_output(path: Path, text: str, force: bool) -> None:
+    from .files import OutputExistsError, write_private
+
+    try:
+        write_private(path, text, overwrite=force)
+    except OutputExistsError:
+        _fail(f"error: {path} already exists; add --force to replace it", ExitStatus.BAD_INPUT)
+    except OSError as error:
+        _fail(f"error: cannot write {path}: {error.strerror or error}", ExitStatus.ERROR)
+    sys.stderr.write(f"backpain: the report is in {path}\n")
 
 
 def _color_wanted() -> bool:

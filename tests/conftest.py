@@ -52,7 +52,9 @@ def run_cli(
     cwd: Path | None = None,
     timeout: float = 30,
 ) -> subprocess.CompletedProcess[bytes]:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("BACKPAIN_REGION", "NO_COLOR")}
+    skip = ("BACKPAIN_REGION", "NO_COLOR", "LC_ALL", "LC_MESSAGES", "LANG")
+    full_env = {k: v for k, v in os.environ.items() if k not in skip}
+    full_env["LANG"] = "C.UTF-8"  # no region from the locale unless a test sets one
     full_env.update(env or {})
     return subprocess.run(
         [*backpain_command(), *args],

@@ -54,7 +54,9 @@ def test_text_report_reads_in_order_and_without_colour_when_piped(tmp_path: Path
     assert order == sorted(order)
     assert "Because you said:" in text
     assert "You said you smoke" in text
-    assert max(len(line) for line in text.splitlines()) <= 80
+    # Lines fit 80 columns, except a web address, which is never broken (copy and paste).
+    long_lines = [line for line in text.splitlines() if len(line) > 80]
+    assert all("://" in line and len(line.split()) <= 2 for line in long_lines), long_lines
 
 
 def test_answers_from_standard_input() -> None:

@@ -1,186 +1,244 @@
 """The report a person reads in a terminal: what to do first, then why, then what may help.
 
-Colour is an extra, never the message: every level and grade is also written out in words with
-a symbol, so the report reads the same piped to a file, with NO_COLOR, or on a screen reader.
+One layout, two ways to draw it. `layout()` decides what is said and in which order; `_plain()`
+draws it with the standard library only (pipes, NO_COLOR, --plain for screen readers and
+copy-paste: no boxes, no colour, and no rich import), `_rich()` draws it in colour on a terminal.
+Colour is an extra, never the message: every level and grade is also written in words with a
+symbol.
 """
 
 from __future__ import annotations
 
-import io
+import textwrap
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+from ._shared import GRADE_NAMES, LEVEL_NAMES, LEVEL_WORDS, REGION_NOTE, TOPIC_TITLE, Refs
 
-from ..engine import Assessment
+if TYPE_CHECKING:
+    from ..engine import Assessment
 
 LEVEL_STYLE = {
-    "emergency": ("!!!", "EMERGENCY", "bold white on red"),
-    "urgent": ("!!", "URGENT", "bold black on yellow"),
-    "see_doctor_soon": ("!", "SEE A DOCTOR SOON", "bold black on cyan"),
-    "self_care": ("*", "SELF-CARE", "bold black on green"),
+    "emergency": "bold white on red",
+    "urgent": "bold black on yellow",
+    "see_doctor_soon": "bold black on cyan",
+    "self_care": "bold black on green",
 }
 GRADE_STYLE = {
-    "recommended": ("+", "Recommended", "green"),
-    "may_help": ("~", "May help", "cyan"),
-    "guidelines_disagree": ("?", "Guidelines disagree", "yellow"),
-    "not_recommended": ("x", "Not recommended", "red"),
+    "recommended": "green",
+    "may_help": "cyan",
+    "guidelines_disagree": "yellow",
+    "not_recommended": "red",
 }
-TOPIC_TITLE = {
-    "getting_help": "While you get help",
-    "self_care": "Looking after yourself",
-    "medicines": "Medicines",
-    "treatments": "Treatments",
-    "lifestyle": "Your lifestyle",
-    "prevention": "Stopping it coming back",
-}
-LEVEL_WORDS = {
-    "emergency": "emergency",
-    "urgent": "same-day care",
-    "see_doctor_soon": "a doctor's appointment",
-    "self_care": "self-care",
-}
+
+Span = tuple[str, str]  # text, rich style ("" for none)
+
+
+class Block(NamedTuple):
+    kind: str  # banner | heading | para | bullet | pre | blank
+    spans: tuple[Span, ...] = ()
+    indent: int = 0
+    mark: str = ""
+
+
+def _para(*spans: Span, indent: int = 2) -> Block:
+    return Block("para", spans, indent)
+
+
+def _bullet(*spans: Span, indent: int = 2, mark: str = "-") -> Block:
+    return Block("bullet", spans, indent, mark)
 
 
 def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> str:
+    blocks = layout(assessment)
+    return _rich(blocks, width) if color else _plain(blocks, width)
+
+
+def back_drawing(side: str | None, area: str | None) -> list[str]:
+    """A small back seen from behind, with the painful part filled with '#'."""
+    rows = ("upper", "middle", "lower")
+    lines = ["          left  |  right", "        .-------+-------."]
+    for number, row in enumerate(rows):
+        hurt = row == area
+        left = "#######" if hurt and side in ("left", "both") else "       "
+        right = "#######" if hurt and side in ("right", "both") else "       "
+        spine = "#" if hurt and side == "centre" else "|"
+        lines.append(f"{row:>6}  |{left}{spine}{right}|")
+        if number < len(rows) - 1:
+            lines.append("        |-------+-------|")
+    lines.append("        '-------+-------'")
+    return lines
+
+
+def layout(a: Assessment) -> list[Block]:
+    """What the report says, in order."""
+    refs = Refs(a)
+    symbol, word = LEVEL_NAMES[a.level]
+    blocks = [
+        Block("banner", ((f"{symbol} {word}: {a.headline}", LEVEL_STYLE[a.level]),)),
+        _para((a.action, ""), indent=0),
+    ]
+    if a.reasons:
+        blocks.append(Block("heading", (("Why", ""),)))
+        for reason in a.reasons:
+            blocks.append(_bullet((reason.text + " ", ""), (refs.cite(reason.sources), "dim")))
+
+    drawing = back_drawing(a.answers.get("side"), a.answers.get("area"))
+    blocks.append(Block("heading", (("Where it hurts (seen from behind)", ""),)))
+    blocks += [Block("pre", ((line, "cyan"),), 2) for line in drawing]
+
+    blocks.append(Block("heading", (("Possible causes (not a diagnosis)", ""),)))
+    if not a.conditions:
+        blocks.append(_para(("Your answers do not point to one cause in particular.", "")))
+    for number, cause in enumerate(a.conditions, start=1):
+        blocks.append(
+            _bullet(
+                (cause.name, "bold"),
+                (f"  (usually needs: {LEVEL_WORDS[cause.urgency]})", "dim"),
+                mark=f"{number}.",
+            )
+        )
+        blocks.append(_para((cause.summary, ""), indent=5))
+        if cause.because:
+            blocks.append(
+                _para(
+                    ("Because you said: ", "italic"), ("; ".join(cause.because) + ".", ""), indent=5
+                )
+            )
+        if cause.doctor_checks:
+            blocks.append(_para(("What a doctor may check:", "italic"), indent=5))
+            blocks += [_bullet((check, ""), indent=5) for check in cause.doctor_checks]
+        blocks.append(_para((f"Sources: {refs.cite(cause.sources)}", "dim"), indent=5))
+        blocks.append(Block("blank"))
+
+    if a.advice:
+        blocks.append(Block("heading", (("What may help", ""),)))
+        legend = "  ".join(f"{sym} {name}" for sym, name in GRADE_NAMES.values())
+        blocks.append(_para((f"How good the evidence is: {legend}", "dim")))
+        for topic, title in TOPIC_TITLE.items():
+            items = [item for item in a.advice if item.topic == topic]
+            if not items:
+                continue
+            blocks += [Block("blank"), _para((title, "bold"))]
+            for item in items:
+                sym, grade = GRADE_NAMES[item.grade]
+                blocks.append(
+                    _bullet(
+                        (f"{grade}: ", f"bold {GRADE_STYLE[item.grade]}"),
+                        (item.title, "bold"),
+                        (f". {item.text} ", ""),
+                        (refs.cite(item.sources), "dim"),
+                        indent=4,
+                        mark=sym,
+                    )
+                )
+
+    blocks.append(Block("heading", (("When to get help", ""),)))
+    if not a.see_a_doctor:
+        blocks.append(_para((f"Now: {a.headline}.", "")))
+    for group in a.see_a_doctor:
+        blocks.append(_para((f"{group.action} if you notice:", "bold")))
+        blocks += [_bullet((sign, ""), indent=4) for sign in group.signs]
+    if a.level in ("self_care", "see_doctor_soon"):
+        for cause in a.conditions[:3]:
+            if cause.see_doctor:
+                blocks.append(_para((f"{cause.name}: {cause.see_doctor}", "")))
+
+    blocks.append(Block("heading", (("Sources", ""),)))
+    for number, sid in enumerate(refs.order, start=1):
+        source = refs.sources.get(sid, {})
+        spans: list[Span] = [(source.get("citation", sid), "")]
+        if source.get("url"):
+            spans.append((" " + source["url"], "dim"))
+        blocks.append(_bullet(*spans, mark=f"[{number}]"))
+
+    blocks.append(Block("heading", (("Please note", ""),)))
+    blocks.append(_para((a.disclaimer, "")))
+    if a.region == "default":
+        blocks.append(_para((REGION_NOTE.format(number=a.emergency_number), "dim")))
+    return blocks
+
+
+# -- plain text --------------------------------------------------------------------------------
+
+
+def _plain(blocks: list[Block], width: int) -> str:
+    lines: list[str] = []
+    for block in blocks:
+        text = "".join(part for part, _style in block.spans)
+        if block.kind == "banner":
+            lines.append(text)
+        elif block.kind == "heading":
+            lines += ["", text.upper(), "-" * len(text)]
+        elif block.kind == "blank":
+            lines.append("")
+        elif block.kind == "pre":
+            lines.append(" " * block.indent + text)
+        else:
+            first = " " * block.indent + (f"{block.mark} " if block.kind == "bullet" else "")
+            rest = " " * len(first)
+            lines += textwrap.wrap(
+                text,
+                width,
+                initial_indent=first,
+                subsequent_indent=rest,
+                break_long_words=False,  # keep web addresses whole, for copy and paste
+                break_on_hyphens=False,
+            ) or [first.rstrip()]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+# -- colour, with rich -------------------------------------------------------------------------
+
+
+def _rich(blocks: list[Block], width: int) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
     buffer = io.StringIO()
     console = Console(
         file=buffer,
         width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
+        force_terminal=True,
+        color_system="standard",
         highlight=False,
         emoji=False,
         legacy_windows=False,
     )
-    refs = _Refs(assessment)
-    for block in _blocks(assessment, refs, plain=not color):
-        console.print(block)
+
+    def styled(spans: tuple[Span, ...]) -> Text:
+        text = Text()
+        for part, style in spans:
+            text.append(part, style=style or None)
+        return text
+
+    banner: Any = None
+    for block in blocks:
+        if block.kind == "banner":
+            banner = styled(block.spans)
+            continue
+        if banner is not None:  # the action paragraph goes into the box with the banner
+            banner.append("\n\n")
+            banner.append_text(styled(block.spans))
+            console.print(Panel(banner, title="What to do now", title_align="left"))
+            banner = None
+            continue
+        if block.kind == "heading":
+            console.print(Text("\n" + block.spans[0][0], style="bold underline"))
+        elif block.kind == "blank":
+            console.print()
+        elif block.kind == "pre":
+            console.print(Padding(styled(block.spans), (0, 0, 0, block.indent)), no_wrap=True)
+        elif block.kind == "bullet":
+            grid = Table.grid(padding=(0, 1, 0, 0))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            grid.add_row(block.mark, styled(block.spans))
+            console.print(Padding(grid, (0, 0, 0, block.indent)))
+        else:
+            console.print(Padding(styled(block.spans), (0, 0, 0, block.indent)))
     return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
-
-
-class _Refs:
-    """Numbers the sources in the order they are first cited: [1], [2], ..."""
-
-    def __init__(self, assessment: Assessment) -> None:
-        self.order: list[str] = []
-        self.sources = assessment.sources
-
-    def cite(self, ids: tuple[str, ...]) -> str:
-        numbers = []
-        for sid in ids:
-            if sid not in self.order:
-                self.order.append(sid)
-            numbers.append(str(self.order.index(sid) + 1))
-        numbers.sort(key=int)
-        return f"[{', '.join(numbers)}]" if numbers else ""
-
-
-def _heading(title: str, plain: bool) -> RenderableType:
-    if plain:
-        return Text(f"\n{title.upper()}\n{'-' * len(title)}")
-    return Text(f"\n{title}", style="bold underline")
-
-
-def _indent(renderable: RenderableType, left: int = 2) -> Padding:
-    return Padding(renderable, (0, 0, 0, left))
-
-
-def _bullet(text: RenderableType, left: int = 2, mark: str = "-") -> Padding:
-    """A list item whose wrapped lines hang under its text, not under the mark."""
-    grid = Table.grid(padding=(0, 1, 0, 0))
-    grid.add_column(no_wrap=True)
-    grid.add_column()
-    grid.add_row(mark, text)
-    return _indent(grid, left)
-
-
-def _blocks(a: Assessment, refs: _Refs, plain: bool) -> list[RenderableType]:
-    symbol, word, style = LEVEL_STYLE[a.level]
-    top = Text()
-    top.append(f" {symbol} {word}: {a.headline} ", style=style)
-    top.append("\n\n")
-    top.append(a.action)
-    blocks: list[RenderableType] = []
-    if plain:
-        blocks += [Text(f"{symbol} {word}: {a.headline}"), Text(a.action)]
-    else:
-        blocks.append(Panel(top, title="What to do now", title_align="left", border_style="bold"))
-
-    if a.reasons:
-        blocks.append(_heading("Why", plain))
-        for reason in a.reasons:
-            line = Text(f"{reason.text} ")
-            line.append(refs.cite(reason.sources), style="dim")
-            blocks.append(_bullet(line))
-
-    blocks.append(_heading("Possible causes (not a diagnosis)", plain))
-    if not a.conditions:
-        blocks.append(_indent(Text("Your answers do not point to one cause in particular.")))
-    for number, cause in enumerate(a.conditions, start=1):
-        title = Text(cause.name, style="bold")
-        title.append(f"  (usually needs: {LEVEL_WORDS[cause.urgency]})", style="dim")
-        parts: list[RenderableType] = [title, Text(cause.summary)]
-        if cause.because:
-            because = Text("Because you said: ", style="italic")
-            because.append("; ".join(cause.because) + ".")
-            parts.append(because)
-        if cause.doctor_checks:
-            parts.append(Text("What a doctor may check:", style="italic"))
-            parts += [_bullet(check, 2) for check in cause.doctor_checks]
-        parts.append(Text(f"Sources: {refs.cite(cause.sources)}", style="dim"))
-        blocks.append(_bullet(Group(*parts), mark=f"{number}."))
-        blocks.append(Text(""))
-
-    if a.advice:
-        blocks.append(_heading("What may help", plain))
-        legend = "  ".join(f"{sym} {name}" for sym, name, _style in GRADE_STYLE.values())
-        blocks.append(_indent(Text(f"How good the evidence is: {legend}", style="dim")))
-        for topic, topic_title in TOPIC_TITLE.items():
-            items = [item for item in a.advice if item.topic == topic]
-            if not items:
-                continue
-            blocks.append(_indent(Text(f"\n{topic_title}", style="bold")))
-            for item in items:
-                sym, grade, grade_style = GRADE_STYLE[item.grade]
-                line = Text()
-                line.append(f"{grade}: ", style=f"bold {grade_style}")
-                line.append(item.title, style="bold")
-                line.append(f". {item.text} ")
-                line.append(refs.cite(item.sources), style="dim")
-                blocks.append(_bullet(line, 4, mark=sym))
-
-    blocks.append(_heading("When to get help", plain))
-    if not a.see_a_doctor:
-        blocks.append(_indent(Text(f"Now: {a.headline}.")))
-    for group in a.see_a_doctor:
-        blocks.append(_indent(Text(f"{group.action} if you notice:", style="bold")))
-        blocks += [_bullet(sign, 4) for sign in group.signs]
-    for cause in a.conditions[:3]:
-        if cause.see_doctor and a.level in ("self_care", "see_doctor_soon"):
-            blocks.append(_indent(Text(f"{cause.name}: {cause.see_doctor}")))
-
-    blocks.append(_heading("Sources", plain))
-    for number, sid in enumerate(refs.order, start=1):
-        source = refs.sources.get(sid, {})
-        line = Text(source.get("citation", sid))
-        if source.get("url"):
-            line.append(f" {source['url']}", style="dim")
-        blocks.append(_bullet(line, mark=f"[{number}]"))
-
-    blocks.append(_heading("Please note", plain))
-    blocks.append(_indent(Text(a.disclaimer)))
-    if a.region == "default":
-        blocks.append(
-            _indent(
-                Text(
-                    f"The emergency number shown is {a.emergency_number}. Set --region "
-                    "(uk, us, eu, au, nz, in) or BACKPAIN_REGION for your own.",
-                    style="dim",
-                )
-            )
-        )
-    return blocks

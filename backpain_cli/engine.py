@@ -302,7 +302,7 @@ def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[Pos
     for rule in fired:
         for cid in rule.suspects:
             suspected.setdefault(cid, []).append(rule)
-    candidates: list[tuple[int, float, int]] = []
+    candidates: list[tuple[int, int, float, int]] = []
     for position in set(present) | {index.position[cid] for cid in suspected}:
         condition = index.conditions[position]
         rules = suspected.get(condition.id)
@@ -314,12 +314,17 @@ def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[Pos
                 continue
         if condition.exclude and any(ex.test(facts, numbers) for ex in condition.exclude):
             continue
-        rank = max(LEVEL_RANK[rule.level] for rule in rules) if rules else -1
-        candidates.append((rank, totals[position], -position))
-    candidates.sort(reverse=True)  # most urgent suspicion, then score, then data order
+        rank, votes = -1, 0
+        if rules:
+            rank = max(LEVEL_RANK[rule.level] for rule in rules)
+            votes = sum(1 for rule in rules if LEVEL_RANK[rule.level] == rank)
+        candidates.append((rank, votes, totals[position], -position))
+    # Most urgent suspicion first, then the number of red flags at that level pointing to it,
+    # then the score, then the order of the data.
+    candidates.sort(reverse=True)
 
     causes = []
-    for _, total, negative_position in candidates[:MAX_CONDITIONS]:
+    for _, _, total, negative_position in candidates[:MAX_CONDITIONS]:
         position = -negative_position
         condition = index.conditions[position]
         rules = suspected.get(condition.id, [])

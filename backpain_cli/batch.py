@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .answers import MAX_FILE_BYTES, AnswersError, loads_answers_json, parse_answers
 from .engine import assess
@@ -48,3 +49,18 @@ def assess_lines(
         out = result.to_dict() if full else result.to_summary()
         counts.assessed += 1
         yield json.dumps(out, ensure_ascii=False, separators=compact) + "\n"
+
+
+def assess_partition(
+    lines: Iterable[str | bytes], *, full: bool = False, region: str = "default"
+) -> Iterator[dict[str, Any]]:
+    """For data engines: JSON Lines in, one result dict per non-blank line out, in order.
+
+    The function Dask's `Bag.map_partitions` or Spark's `RDD.mapPartitions` calls on each
+    partition (docs/scale.md). A bad line gives `{"line": N, "error": "..."}`, with N counted
+    within the partition.
+    """
+    counts = BatchCounts()
+    encoded = (line.encode("utf-8") if isinstance(line, str) else line for line in lines)
+    for row in assess_lines(encoded, counts, full=full, region=region):
+        yield json.loads(row)

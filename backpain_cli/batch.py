@@ -53,14 +53,13 @@ def assess_lines(
 
 def assess_partition(
     lines: Iterable[str | bytes], *, full: bool = False, region: str = "default"
-) -> Iterator[dict[str, Any]]:
+) -> list[dict[str, Any]]:
     """For data engines: JSON Lines in, one result dict per non-blank line out, in order.
 
     The function Dask's `Bag.map_partitions` or Spark's `RDD.mapPartitions` calls on each
-    partition (docs/scale.md). A bad line gives `{"line": N, "error": "..."}`, with N counted
-    within the partition.
+    partition (docs/scale.md). It returns a list, which process-based schedulers can send
+    back. A bad line gives `{"line": N, "error": "..."}`, with N counted within the partition.
     """
     counts = BatchCounts()
     encoded = (line.encode("utf-8") if isinstance(line, str) else line for line in lines)
-    for row in assess_lines(encoded, counts, full=full, region=region):
-        yield json.loads(row)
+    return [json.loads(row) for row in assess_lines(encoded, counts, full=full, region=region)]

@@ -201,6 +201,9 @@ def loads_answers_json(text: str | bytes) -> object:
 
 def _nesting(text: str) -> int:
     """A cheap upper bound on bracket depth (brackets inside strings count too)."""
+    opened = text.count("[") + text.count("{")
+    if opened <= MAX_NESTING:  # the usual case, counted in C
+        return opened
     depth = deepest = 0
     for char in text:
         if char in "[{":

@@ -176,7 +176,12 @@ class _Index:
         self.conditions = list(kb.conditions.values())
         self.priors = [c.prior for c in self.conditions]
         self.position = {c.id: position for position, c in enumerate(self.conditions)}
-        features = [(p, f) for p, c in enumerate(self.conditions) for f in c.features]
+        # Strongest first within each condition, so "because" lists come out in order unsorted.
+        features = [
+            (p, f)
+            for p, c in enumerate(self.conditions)
+            for f in sorted(c.features, key=lambda f: -abs(f.weight))
+        ]
         self.features = _Filed(features, lambda item: item[1].when)
         self.rules = _Filed(list(kb.rules), lambda rule: rule.when)
         self._wording: dict[tuple[str, str], tuple[str, str, tuple[SafetyNetGroup, ...]]] = {}
@@ -281,8 +286,9 @@ def score(condition: Condition, answers: Answers) -> tuple[float, list[str], lis
 
 
 def _labels(features: list[Feature], positive: bool) -> list[str]:
+    """Labels of the features for (or against) a cause, strongest first."""
     chosen = [f for f in features if (f.weight > 0) == positive]
-    chosen.sort(key=lambda f: -abs(f.weight))
+    chosen.sort(key=lambda f: -abs(f.weight))  # already in order from the index: cheap
     return [f.label for f in chosen]
 
 

@@ -131,6 +131,9 @@ class _Parser:
         others = [test for test, fact in parts if not fact]
         if not others:
             return (lambda f, n: not facts.isdisjoint(f)), None
+        if len(others) == 1:
+            other = others[0]
+            return (lambda f, n: not facts.isdisjoint(f) or other(f, n)), None
         return (lambda f, n: not facts.isdisjoint(f) or any(o(f, n) for o in others)), None
 
     def conjunction(self) -> _Part:
@@ -144,6 +147,9 @@ class _Parser:
         others = [test for test, fact in parts if not fact]
         if not others:
             return (lambda f, n: facts <= f), None
+        if len(others) == 1:
+            other = others[0]
+            return (lambda f, n: facts <= f and other(f, n)), None
         return (lambda f, n: facts <= f and all(o(f, n) for o in others)), None
 
     def negation(self) -> _Part:

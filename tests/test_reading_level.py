@@ -24,16 +24,16 @@ textstat = pytest.importorskip("textstat")
 #: Reading age 11 to 12.
 TARGET = 7.0
 #: Every text a person reads, combined.
-OVERALL_BOUND = 8.0
+OVERALL_BOUND = 6.0  # 5.7
 #: Per kind: measured grade today, rounded up a little. Lower towards TARGET, never raise.
 BOUNDS = {
-    "advice": 7.0,  # 6.1
-    "condition summary": 7.0,  # 6.6
-    "level action": 6.0,  # 3.7
-    "safety net": 6.5,  # 5.8
-    "when to see a doctor": 12.0,  # 11.5: long sentences joined by semicolons
-    "what a doctor may check": 7.0,  # 6.5
-    "rule reason": 9.5,  # 9.1
+    "advice": 6.0,  # 5.8
+    "condition summary": 6.0,  # 5.9
+    "level action": 4.0,  # 3.7
+    "safety net": 6.0,  # 5.6
+    "when to see a doctor": 6.0,  # 5.9
+    "what a doctor may check": 5.5,  # 5.3
+    "rule reason": 6.0,  # 5.8
 }
 
 

@@ -12,6 +12,7 @@ Navigation questionary does not give us, and how it is done here:
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -151,6 +152,9 @@ class Wizard:
     # -- the walk ------------------------------------------------------------------------------
 
     def run(self) -> Answers:
+        # These prompts never need the cursor position; asking for it makes prompt_toolkit wait
+        # on terminals that do not answer.
+        os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
         output = create_output(stdout=sys.stderr)
         with create_app_session(output=output):
             self.console.print(

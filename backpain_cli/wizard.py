@@ -62,12 +62,19 @@ STYLE = questionary.Style(
 )
 
 
-def _back_binding() -> KeyBindings:
+def _key_bindings(lists: bool) -> KeyBindings:
+    """Ctrl-B: back, on every prompt. Ctrl-D: end of input, on lists (typed answers have it)."""
     bindings = KeyBindings()
 
     @bindings.add("c-b", eager=True)
     def _go_back(event: Any) -> None:
         event.app.exit(result=BACK)
+
+    if lists:
+
+        @bindings.add("c-d", eager=True)
+        def _end_of_input(event: Any) -> None:
+            event.app.exit(exception=EOFError())
 
     return bindings
 
@@ -324,7 +331,8 @@ class Wizard:
                 validate=valid,
                 style=STYLE,
                 instruction=f"(Ctrl-B: back.{hint})",
-            )
+            ),
+            lists=False,
         )
         if answer == BACK:
             return BACK
@@ -334,9 +342,9 @@ class Wizard:
         return int(number) if whole else number
 
     @staticmethod
-    def _prompt(question: Any) -> Any:
+    def _prompt(question: Any, lists: bool = True) -> Any:
         question.application.key_bindings = merge_key_bindings(
-            [question.application.key_bindings, _back_binding()]
+            [question.application.key_bindings, _key_bindings(lists)]
         )
         return question.unsafe_ask()
 

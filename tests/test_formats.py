@@ -417,3 +417,14 @@ def test_every_case_gives_valid_fhir(name: str, case: dict[str, Any]) -> None:
         if items[item["linkId"]]["type"] == "choice":
             options = [o["valueCoding"] for o in items[item["linkId"]]["answerOption"]]
             assert all(a["valueCoding"] in options for a in item["answer"]), name
+
+
+def test_questions_fhir_through_the_command_is_a_valid_questionnaire() -> None:
+    pytest.importorskip("fhir.resources")
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    done = run_cli("questions", "--format", "fhir")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["resourceType"] == "Questionnaire"
+    Questionnaire.model_validate(document)

@@ -165,6 +165,19 @@ def test_ctrl_c_without_saving_says_nothing_was_saved(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [tmp_path / "report.txt"]
 
 
+@pytest.mark.parametrize("at_list", [False, True])
+def test_end_of_input_exits_2_with_a_hint(tmp_path: Path, at_list: bool) -> None:
+    child = spawn(tmp_path)
+    if at_list:
+        answer(child, "How old are you", "33", ENTER)
+        child.expect("sex were you assigned")
+    else:
+        child.expect("How old are you")
+    child.sendcontrol("d")
+    child.expect("the input ended before the questions were answered")
+    assert finish(child) == 2
+
+
 @pytest.mark.parametrize("args", [[], ["--resume", "nothing.json"]])
 def test_no_terminal_exits_2_with_a_hint(args: list[str]) -> None:
     done = run_cli("assess", *args, timeout=10)

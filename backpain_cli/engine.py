@@ -33,10 +33,13 @@ from .knowledge import (
 MAX_CONDITIONS = 5
 #: A cause no rule points to is shown only when it scores at least this (ln odds, about 1 in 400)
 MIN_SCORE = -6.0
-#: ... and when the answers for it add up to at least this much evidence (a moderate likelihood
-#: ratio, about 2.7), or it is common enough to be likely anyway (score above LIKELY_SCORE).
-MIN_EVIDENCE = 1.0
+#: ... and when the answers for it add up to at least this much evidence (a likelihood ratio of
+#: about 2), or it is common enough to be likely anyway (score above LIKELY_SCORE). Only
+#: clinical answers count as evidence here: who the person is (age, sex) and where it hurts
+#: (side, area) shape the score but cannot put a rare cause on the list alone.
+MIN_EVIDENCE = 0.75
 LIKELY_SCORE = -1.0
+CONTEXT_KEYS = frozenset({"age", "sex", "side", "area"})
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
 OUTPUT_VERSION = 1
@@ -183,6 +186,7 @@ class _Index:
             for f in sorted(c.features, key=lambda f: -abs(f.weight))
         ]
         self.features = _Filed(features, lambda item: item[1].when)
+        self.clinical = {f for _p, f in features if _is_clinical(f.when)}
         self.rules = _Filed(list(kb.rules), lambda rule: rule.when)
         self._wording: dict[tuple[str, str], tuple[str, str, tuple[SafetyNetGroup, ...]]] = {}
 
@@ -227,6 +231,12 @@ class _Filed(Generic[T]):
         found += [n for n in maybe if self.conditions[n].test(facts, numbers)]
         found.sort()
         return [self.items[n] for n in found]
+
+
+def _is_clinical(when: Expr) -> bool:
+    """Does the condition mention anything beyond who the person is and where it hurts?"""
+    keys = {fact.split(".")[0] for fact in when.facts} | {key for key, _, _ in when.numbers}
+    return not keys <= CONTEXT_KEYS
 
 
 _INDEXES: dict[int, _Index] = {}
@@ -298,9 +308,10 @@ def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[Pos
     totals = list(index.priors)
     evidence = [0.0] * len(totals)
     present: dict[int, list[Feature]] = {}
+    clinical = index.clinical
     for position, feature in index.features.matching(facts, numbers):
         totals[position] += feature.weight
-        if feature.weight > 0:
+        if feature.weight > 0 and feature in clinical:
             evidence[position] += feature.weight
         present.setdefault(position, []).append(feature)
 

@@ -159,6 +159,15 @@ class Questions(NamedTuple):
                 )
 
 
+def _positive(text: object, questions: Questions, where: str, why: str) -> expr.Expr:
+    """A condition that may not use `not`, over answers that exist."""
+    condition = _parse_expr(text, where)
+    questions.check(condition, where)
+    if condition.negated:
+        raise KnowledgeError(f"{where}: this condition may not use 'not' ({why})")
+    return condition
+
+
 def _parse_expr(text: object, where: str) -> expr.Expr:
     if not isinstance(text, str):
         raise KnowledgeError(f"{where}: a condition must be a string, got {text!r}")
@@ -260,6 +269,10 @@ class SafetyNet(NamedTuple):
     level: str
     text: str
     sources: tuple[str, ...]
+    #: the answers that describe the same sign: when it holds, the level must already be at least
+    #: `level` (tests/test_safety_net.py), so the report never names a reported sign as a reason
+    #: to get help sooner under a lower level
+    when: expr.Expr | None = None
 
 
 class Region(NamedTuple):
@@ -383,11 +396,7 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
         _require(entry, ("name", "headline", "action"), f"levels.toml: {lid}")
         levels[lid] = Level(lid, LEVEL_RANK[lid], entry["name"], entry["headline"], entry["action"])
     safety_net = tuple(
-        SafetyNet(
-            level(entry.get("level"), f"levels.toml: safety_net {i}"),
-            entry["text"],
-            cited(_strings(entry.get("sources", []), "safety_net"), f"levels.toml: safety_net {i}"),
-        )
+        _safety_net_entry(entry, f"levels.toml: safety_net {i}", questions, cited, level)
         for i, entry in enumerate(levels_raw.get("safety_net", []))
     )
     disclaimer = levels_raw.get("disclaimer", "")
@@ -455,13 +464,9 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
         _require(entry, ("id", "level", "when", "reason", "sources"), where)
         if any(rule.id == entry["id"] for rule in rules):
             raise KnowledgeError(f"{where}: id used twice")
-        when = _parse_expr(entry["when"], where)
-        questions.check(when, where)
-        if when.negated:
-            raise KnowledgeError(
-                f"{where}: urgency rules may not use 'not' (adding an answer must never lower "
-                "the urgency)"
-            )
+        when = _positive(
+            entry["when"], questions, where, "adding an answer must never lower the urgency"
+        )
         suspects = _strings(entry.get("suspects", [owner] if owner else []), where)
         for cid in suspects:
             if cid not in conditions:
@@ -487,6 +492,22 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
         conditions,
         advice,
         disclaimer,
+    )
+
+
+def _safety_net_entry(
+    entry: Mapping[str, Any], where: str, questions: Questions, cited: Any, level: Any
+) -> SafetyNet:
+    """One safety-net line; its optional `when` is checked like an urgency rule (no `not`)."""
+    _require(entry, ("level", "text", "sources"), where)
+    when = None
+    if "when" in entry:
+        when = _positive(entry["when"], questions, where, "it names answers that describe the sign")
+    return SafetyNet(
+        level(entry["level"], where),
+        entry["text"],
+        cited(_strings(entry["sources"], where), where),
+        when,
     )
 
 

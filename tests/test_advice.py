@@ -27,20 +27,23 @@ def advice_ids(answers: dict[str, Any]) -> set[str]:
 
 def test_a_suspected_fracture_gets_no_manual_therapy_or_acupuncture() -> None:
     """Downie 2013 / NOGG 2022: an osteoporotic fracture needs an X-ray first, not manipulation."""
-    ids = advice_ids(
-        {
-            "age": 74,
-            "sex": "female",
-            "side": "centre",
-            "area": "middle",
-            "onset": "sudden",
-            "trigger": "minor_trauma",
-            "history": ["osteoporosis"],
-            "severity": 6,
-        }
-    )
+    answers: dict[str, Any] = {
+        "age": 74,
+        "sex": "female",
+        "side": "centre",
+        "area": "middle",
+        "onset": "sudden",
+        "history": ["osteoporosis"],
+        "severity": 6,
+    }
+    ids = advice_ids(answers)
     assert "osteoporosis_bone_health" in ids
     assert not ids & {"manual_therapy_with_exercise", "acupuncture", "heat"}
+    # After a fall with thin bones: a doctor's check (Downie 2013), and still no manipulation.
+    after_fall = run_assessment({**answers, "trigger": "minor_trauma"})
+    assert after_fall.level in ("see_doctor_soon", "urgent")
+    assert "vertebral_fracture" in [cause.id for cause in after_fall.conditions[:1]]
+    assert not {item.id for item in after_fall.advice} & {"manual_therapy_with_exercise", "heat"}
 
 
 def test_kidney_stone_gets_hydration_and_no_stretching() -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 from conftest import run_cli
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -130,3 +131,27 @@ def test_version_and_help() -> None:
     assert run_cli("--version").stdout.decode().startswith("backpain ")
     helptext = run_cli("assess", "--help").stdout.decode()
     assert "Example: backpain assess --answers" in helptext
+
+
+@pytest.mark.parametrize(
+    ("lang", "number", "line"),
+    [
+        ("en_GB.UTF-8", "999", "NHS 111"),
+        ("en_US.UTF-8", "911", "nurse advice line"),
+        ("en_CA.UTF-8", "911", "nurse advice line"),
+        ("en_AU.UTF-8", "000", "healthdirect (1800 022 222)"),
+        ("en_NZ.UTF-8", "111", "Healthline (0800 611 116)"),
+        ("en_IN.UTF-8", "112", "hospital outpatient department"),
+        ("de_DE.UTF-8", "112", "out-of-hours medical service"),
+        ("C.UTF-8", "112", "nurse advice line"),
+    ],
+)
+def test_the_region_follows_the_locale(lang: str, number: str, line: str) -> None:
+    """Without --region, the emergency number and the same-day line come from the locale."""
+    done = run_cli("assess", "-a", str(STONE), "-f", "json", env={"LANG": lang})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["emergency_number"] == number
+    assert report["urgency"]["level"] == "urgent"
+    assert line in report["urgency"]["action"]
+    assert f"call {number}" in report["urgency"]["action"]

@@ -459,11 +459,13 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
                 )
 
     rules: list[Rule] = []
+    rule_ids: set[str] = set()
     for filename, owner, entry in rule_entries:
         where = f"{filename}: rule {entry.get('id', '?')}"
         _require(entry, ("id", "level", "when", "reason", "sources"), where)
-        if any(rule.id == entry["id"] for rule in rules):
+        if entry["id"] in rule_ids:
             raise KnowledgeError(f"{where}: id used twice")
+        rule_ids.add(entry["id"])
         when = _positive(
             entry["when"], questions, where, "adding an answer must never lower the urgency"
         )

@@ -182,3 +182,13 @@ def test_an_installed_bundle_matches_the_toml_beside_it() -> None:
     for name, parsed in files.items():
         text = (Path(str(root)) / name).read_text(encoding="utf-8")
         assert tomllib.loads(text) == parsed, name
+
+
+def test_a_rule_id_used_twice_is_a_load_error(data_copy: Path) -> None:
+    append(
+        data_copy / "rules.toml",
+        '[[rule]]\nid = "under_18"\nlevel = "urgent"\nwhen = "age < 18"\n'
+        'reason = "Again."\nsources = ["nhs_back_pain"]\n',
+    )
+    with pytest.raises(KnowledgeError, match="under_18: id used twice"):
+        load_knowledge(data_copy)

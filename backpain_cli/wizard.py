@@ -339,7 +339,7 @@ class Wizard:
         if not str(answer).strip():
             return None
         number = float(answer)
-        return int(number) if whole else number
+        return int(number) if whole or number.is_integer() else number
 
     @staticmethod
     def _prompt(question: Any, lists: bool = True) -> Any:

@@ -17,12 +17,16 @@ from backpain_cli.engine import assess
 from backpain_cli.knowledge import Knowledge, load_knowledge
 
 CASES_DIR = Path(__file__).parent / "cases"
+#: Cases written from the guidelines by someone who had not read the rules (see its README).
+BLIND_DIR = Path(__file__).parent / "cases_blind"
 
 
-def load_cases() -> list[tuple[str, dict[str, Any]]]:
+def load_cases(*folders: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The cases in `folders` (default: the suite and the held-out set), by file name."""
     return [
         (path.stem, json.loads(path.read_text(encoding="utf-8")))
-        for path in sorted(CASES_DIR.glob("*.json"))
+        for folder in folders or (CASES_DIR, BLIND_DIR)
+        for path in sorted(folder.glob("*.json"))
     ]
 
 

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from .knowledge import Question, Questions, load_questions
 
@@ -214,19 +214,27 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def read_answers_file(path: Path) -> Answers:
-    """Read and validate an answers file; every problem is an AnswersError naming the file."""
+def open_input(path: Path, what: str = "an answers file") -> BinaryIO:
+    """Open a file of answers for reading; every problem is an AnswersError naming the file."""
     try:
         if path.is_dir():
-            raise AnswersError("", f"{path} is a directory, not an answers file")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            raise AnswersError("", f"{path} is a directory, not {what}")
+        return path.open("rb")
     except FileNotFoundError:
         raise AnswersError("", f"{path}: no such file") from None
     except PermissionError:
         raise AnswersError("", f"{path}: permission denied") from None
     except OSError as error:
         raise AnswersError("", f"{path}: cannot read ({error.strerror})") from None
+
+
+def read_answers_file(path: Path) -> Answers:
+    """Read and validate an answers file; every problem is an AnswersError naming the file."""
+    with open_input(path) as handle:
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise AnswersError("", f"{path}: cannot read ({error.strerror})") from None
     return parse_answers(loads_answers_json(data))
 
 

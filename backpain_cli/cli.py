@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -366,7 +366,9 @@ def batch(
     place = _region(region)
     counts = BatchCounts()
     with _errors(debug):
-        source = sys.stdin.buffer if file == "-" else _open_input(Path(file))
+        from .answers import open_input
+
+        source = sys.stdin.buffer if file == "-" else open_input(Path(file), "a JSON Lines file")
         out = sys.stdout
         try:
             for line in assess_lines(source, counts, full=full, region=place):
@@ -386,17 +388,6 @@ def batch(
     )
     if bad:
         raise typer.Exit(int(ExitStatus.BAD_INPUT))
-
-
-def _open_input(path: Path) -> Any:
-    try:
-        if path.is_dir():
-            _fail(f"error: {path} is a directory, not a JSON Lines file", ExitStatus.BAD_INPUT)
-        return path.open("rb")
-    except FileNotFoundError:
-        _fail(f"error: {path}: no such file", ExitStatus.BAD_INPUT)
-    except PermissionError:
-        _fail(f"error: {path}: permission denied", ExitStatus.BAD_INPUT)
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -155,3 +156,15 @@ def test_the_region_follows_the_locale(lang: str, number: str, line: str) -> Non
     assert report["urgency"]["level"] == "urgent"
     assert line in report["urgency"]["action"]
     assert f"call {number}" in report["urgency"]["action"]
+
+
+def test_the_cli_knows_every_region_of_the_data(kb: Any) -> None:
+    """The region list is repeated in the CLI (so --help need not load data): keep them equal."""
+    from backpain_cli.cli import REGIONS
+
+    assert set(REGIONS) == set(kb.regions) - {"default"}
+
+
+def test_batch_file_problems_are_named(tmp_path: Path) -> None:
+    assert_bad_input(run_cli("batch", str(tmp_path / "none.jsonl")), "no such file")
+    assert_bad_input(run_cli("batch", str(tmp_path)), "is a directory, not a JSON Lines file")

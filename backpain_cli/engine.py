@@ -180,13 +180,13 @@ class _Index:
         self.priors = [c.prior for c in self.conditions]
         self.position = {c.id: position for position, c in enumerate(self.conditions)}
         # Strongest first within each condition, so "because" lists come out in order unsorted.
+        # Each item: (position of its condition, the feature, whether it is clinical evidence).
         features = [
-            (p, f)
+            (p, f, _is_clinical(f.when))
             for p, c in enumerate(self.conditions)
             for f in sorted(c.features, key=lambda f: -abs(f.weight))
         ]
         self.features = _Filed(features, lambda item: item[1].when)
-        self.clinical = {f for _p, f in features if _is_clinical(f.when)}
         self.rules = _Filed(list(kb.rules), lambda rule: rule.when)
         self._wording: dict[tuple[str, str], tuple[str, str, tuple[SafetyNetGroup, ...]]] = {}
 
@@ -308,10 +308,9 @@ def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[Pos
     totals = list(index.priors)
     evidence = [0.0] * len(totals)
     present: dict[int, list[Feature]] = {}
-    clinical = index.clinical
-    for position, feature in index.features.matching(facts, numbers):
+    for position, feature, clinical in index.features.matching(facts, numbers):
         totals[position] += feature.weight
-        if feature.weight > 0 and feature in clinical:
+        if clinical and feature.weight > 0:
             evidence[position] += feature.weight
         present.setdefault(position, []).append(feature)
 

@@ -15,6 +15,7 @@ from conftest import load_cases, run_assessment, run_cli
 from backpain_cli import report
 from backpain_cli.answers import parse_answers
 from backpain_cli.engine import Assessment, assess
+from backpain_cli.expr import parse
 from backpain_cli.knowledge import load_questions
 from backpain_cli.report import fhir
 
@@ -320,7 +321,7 @@ def test_questionnaire_translates_when_conditions() -> None:
 def test_enable_when_rules(
     when: str, expected: list[tuple[str, str, object]], behavior: str | None
 ) -> None:
-    conditions, got_behavior = fhir.enable_when(when, load_questions())
+    conditions, got_behavior = fhir.enable_when(parse(when), load_questions())
     got = [
         (
             c["question"],

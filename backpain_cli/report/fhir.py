@@ -50,11 +50,11 @@ Translating `when` into `enableWhen` (see `enable_when()`)
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from ..answers import FORMAT_VERSION
 from ..engine import Assessment
+from ..expr import Expr, Node
 from ..knowledge import Question, Questions, load_questions
 from ._shared import LEVEL_NAMES, LEVEL_WORDS, NONE_OF_THESE, asked, enabled, selected
 
@@ -218,7 +218,7 @@ def _question_item(question: Question, questions: Questions) -> dict[str, Any]:
             {"url": HL7_EXTENSION + "maxValue", kind: _number(question, question.max)},
         ]
     if question.when is not None:
-        conditions, behavior = enable_when(question.when.text, questions)
+        conditions, behavior = enable_when(question.when, questions)
         if conditions:
             item["enableWhen"] = conditions
         if behavior:
@@ -265,21 +265,17 @@ def _number(question: Question, value: float | None) -> int | float:
 
 # -- `when` -> enableWhen -----------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\s*(>=|<=|==|>|<|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[().,])")
 _NEGATE = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
 _FHIR_OP = {"==": "="}
 
-#: a parsed condition: ("fact", key, id) | ("cmp", key, op, number) | ("not", node) |
-#: ("and", [nodes]) | ("or", [nodes]) | ("atleast", n, [nodes])
-Node = tuple[Any, ...]
 
-
-def enable_when(text: str, questions: Questions) -> tuple[list[dict[str, Any]], str | None]:
-    """FHIR enableWhen conditions and enableBehavior for a `when` condition (module docstring).
+def enable_when(condition: Expr, questions: Questions) -> tuple[list[dict[str, Any]], str | None]:
+    """FHIR enableWhen conditions and enableBehavior for a `when` condition (module docstring),
+    translated from the tree the condition language's own parser built.
 
     ([], None) means the question is always enabled.
     """
-    node = _Parser(text).parse()
+    node = condition.tree
     if node[0] in ("fact", "cmp", "not"):
         atom = _atom(node, questions)
         return ([atom], None) if atom else ([], None)
@@ -329,69 +325,3 @@ def _atom(node: Node, questions: Questions) -> dict[str, Any] | None:
             answer = {"answerDecimal": number}
         return {"question": question.id, "operator": _FHIR_OP.get(op, op), **answer}
     return None
-
-
-class _Parser:
-    """The condition language of expr.py, parsed to a tree (expr.py compiles it to a test)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens = _TOKEN.findall(text)
-        self.pos = 0
-
-    def parse(self) -> Node:
-        node = self.expression()
-        if self.pos != len(self.tokens):
-            raise ValueError(f"cannot translate {self.text!r}")
-        return node
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self) -> str:
-        token = self.peek()
-        if token is None:
-            raise ValueError(f"{self.text!r} ends too early")
-        self.pos += 1
-        return token
-
-    def expression(self) -> Node:
-        parts = [self.conjunction()]
-        while self.peek() == "or":
-            self.take()
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else ("or", parts)
-
-    def conjunction(self) -> Node:
-        parts = [self.negation()]
-        while self.peek() == "and":
-            self.take()
-            parts.append(self.negation())
-        return parts[0] if len(parts) == 1 else ("and", parts)
-
-    def negation(self) -> Node:
-        if self.peek() == "not":
-            self.take()
-            return ("not", self.negation())
-        return self.atom()
-
-    def atom(self) -> Node:
-        token = self.take()
-        if token == "(":
-            inner = self.expression()
-            self.take()  # ")"
-            return inner
-        if token == "atleast":
-            self.take()  # "("
-            count = int(self.take())
-            parts = []
-            while self.peek() == ",":
-                self.take()
-                parts.append(self.expression())
-            self.take()  # ")"
-            return ("atleast", count, parts)
-        if self.peek() == ".":
-            self.take()
-            return ("fact", token, self.take())
-        op = self.take()
-        return ("cmp", token, op, float(self.take()))

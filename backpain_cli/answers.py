@@ -55,26 +55,49 @@ def parse_answers(data: object, questions: Questions | None = None) -> Answers:
     questions = questions or load_questions()
     if not isinstance(data, Mapping):
         raise AnswersError("", f"the answers must be a JSON object, not {_json_type(data)}")
+    keys, fact_names = questions.keys, questions.fact_names
     values: dict[str, Any] = {}
-    facts: set[str] = set()
+    facts: list[str] = []
     numbers: dict[str, float] = {}
+    value: Any
     for key, raw in data.items():
-        if not isinstance(key, str) or key not in questions.keys:
-            raise AnswersError(str(key), "unknown key" + _suggest(str(key), questions.keys))
+        question = keys.get(key) if isinstance(key, str) else None
+        if question is None:
+            raise AnswersError(str(key), "unknown key" + _suggest(str(key), keys))
         if raw is None:
             continue  # null is "not answered", the same as leaving the key out
-        question = questions.keys[key]
-        value = _check_value(key, raw, question, questions)
-        values[key] = value
-        if question.type in ("int", "number"):
-            numbers[key] = value
-        elif question.type == "choice":
-            facts.add(f"{key}.{value}")
+        kind = question.type
+        # The usual, valid answer is taken as it is; anything else goes through _check_value,
+        # which converts what may be converted and words the error for the rest.
+        if kind == "choice":
+            names = fact_names[key]
+            if type(raw) is str and raw in names:
+                value = raw
+            else:
+                value = _check_value(key, raw, question, questions)
+            facts.append(names[value])
+        elif kind == "multi":
+            names = fact_names[key]
+            try:
+                found = [names[item] for item in raw] if type(raw) is list else None
+            except (KeyError, TypeError):  # an unknown id, or not a text
+                found = None
+            if found is not None and len(set(found)) == len(found):
+                value = list(raw)
+            else:
+                value = _check_value(key, raw, question, questions)
+                found = [names[item] for item in value]
+            facts += found
         else:
-            facts.update(f"{key}.{item}" for item in value)
+            if type(raw) is int and question.min <= raw <= question.max:  # type: ignore[operator]
+                value = raw
+            else:
+                value = _check_value(key, raw, question, questions)
+            numbers[key] = value
+        values[key] = value
     for key in questions.required:
         if key not in values:
-            question = questions.keys[key]
+            question = keys[key]
             expected = (
                 f"one of {_list(questions.vocabulary[key])}"
                 if question.type == "choice"
@@ -85,7 +108,7 @@ def parse_answers(data: object, questions: Questions | None = None) -> Answers:
         raise AnswersError(
             "pregnant", "'yes' does not fit sex 'male' (sex assigned at birth); check both answers"
         )
-    ordered = {key: values[key] for key in questions.keys if key in values}
+    ordered = {key: values[key] for key in keys if key in values}
     return Answers(ordered, frozenset(facts), numbers)
 
 

@@ -369,7 +369,7 @@ def batch(
         from .answers import open_input
 
         source = sys.stdin.buffer if file == "-" else open_input(Path(file), "a JSON Lines file")
-        out = sys.stdout
+        out = sys.stdout.buffer
         try:
             for line in assess_lines(source, counts, full=full, region=place):
                 out.write(line)

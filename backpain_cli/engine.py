@@ -11,17 +11,17 @@ Two separate questions, as in the design:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from .answers import Answers
-from .expr import Expr
+from .expr import OPERATORS, Expr, atom
 from .knowledge import (
     LEVEL_RANK,
     LEVELS,
     Condition,
-    Feature,
     Knowledge,
     Region,
     Rule,
@@ -43,7 +43,6 @@ CONTEXT_KEYS = frozenset({"age", "sex", "side", "area"})
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
 OUTPUT_VERSION = 1
-T = TypeVar("T")
 
 
 class Reason(NamedTuple):
@@ -94,8 +93,15 @@ class Assessment(NamedTuple):
     emergency_number: str
     disclaimer: str
     answers: Answers
-    cited: tuple[str, ...] = ()
     library: Mapping[str, Source] = MappingProxyType({})
+
+    @property
+    def cited(self) -> tuple[str, ...]:
+        """The ids of every source the reasons, causes and advice rest on, sorted."""
+        cited = {sid for reason in self.reasons for sid in reason.sources}
+        cited.update(sid for cause in self.conditions for sid in cause.sources)
+        cited.update(sid for item in self.advice for sid in item.sources)
+        return tuple(sorted(cited))
 
     @property
     def sources(self) -> dict[str, dict[str, str]]:
@@ -170,24 +176,51 @@ class Assessment(NamedTuple):
 
 
 class _Index:
-    """The knowledge base arranged for speed. A condition without `not` or numbers can only hold
-    when one of its facts was answered, so each is filed under its facts and tested only when
-    one of them is present; the few with `not` or numbers are tested every time."""
+    """The knowledge base arranged for speed, built once per knowledge base.
+
+    Conditions are evaluated over atoms: the facts answered plus the comparisons that hold
+    (`expr.atom`), looked up by value in `_Comparisons`. Each condition is filed under its
+    trigger atoms (one of which must be present for it to hold), so an assessment tests only
+    the few conditions its answers could make true.
+    """
 
     def __init__(self, kb: Knowledge) -> None:
         self.kb = kb
         self.conditions = list(kb.conditions.values())
         self.priors = [c.prior for c in self.conditions]
         self.position = {c.id: position for position, c in enumerate(self.conditions)}
-        # Strongest first within each condition, so "because" lists come out in order unsorted.
-        # Each item: (position of its condition, the feature, whether it is clinical evidence).
+        # Rules in the order a report lists them: highest level first, then data order.
+        self.rules = sorted(kb.rules, key=lambda rule: -LEVEL_RANK[rule.level])
+        self.reasons = [Reason(r.id, r.level, r.reason, r.sources) for r in self.rules]
+        self.rule_rank = [LEVEL_RANK[r.level] for r in self.rules]
+        self.rule_suspects = [tuple(self.position[c] for c in r.suspects) for r in self.rules]
+        self.fired = _Filed([rule.when for rule in self.rules])
+        # Features strongest first within each condition, so that "because" lists come out in
+        # order from sorted feature numbers.
         features = [
-            (p, f, _is_clinical(f.when))
+            (p, f)
             for p, c in enumerate(self.conditions)
             for f in sorted(c.features, key=lambda f: -abs(f.weight))
         ]
-        self.features = _Filed(features, lambda item: item[1].when)
-        self.rules = _Filed(list(kb.rules), lambda rule: rule.when)
+        self.feature_position = [p for p, _ in features]
+        #: the number of each condition's first feature (and one past the end)
+        self.first_feature = [self.feature_position.index(p) for p in range(len(self.conditions))]
+        self.first_feature.append(len(features))
+        self.feature_weight = [f.weight for _, f in features]
+        self.feature_label = [f.label for _, f in features]
+        # Only clinical answers count as evidence, and only for (weight > 0) a cause.
+        self.feature_evidence = [f.weight > 0 and _is_clinical(f.when) for _, f in features]
+        self.present = _Filed([f.when for _, f in features])
+        self.exclude = [tuple(ex.holds for ex in c.exclude) for c in self.conditions]
+        self.advice_items = {
+            a.id: AdviceItem(a.id, a.topic, a.title, a.text, a.grade, a.sources)
+            for a in kb.advice.values()
+        }
+        self.advice_for_all = [aid for aid, a in kb.advice.items() if a.general or a.when]
+        expressions = [rule.when for rule in kb.rules] + [f.when for _, f in features]
+        expressions += [ex for c in self.conditions for ex in c.exclude]
+        expressions += [e for a in kb.advice.values() for e in (a.when, a.unless) if e]
+        self.comparisons = _Comparisons(c for e in expressions for c in e.numbers)
         self._wording: dict[tuple[str, str], tuple[str, str, tuple[SafetyNetGroup, ...]]] = {}
 
     def wording(self, level: str, place: Region) -> tuple[str, str, tuple[SafetyNetGroup, ...]]:
@@ -203,34 +236,83 @@ class _Index:
         return self._wording[key]
 
 
-class _Filed(Generic[T]):
-    """Items with a condition, filed for `matching(facts, numbers)`."""
+class _Comparisons:
+    """Every comparison the knowledge base makes (`age >= 50`), by key, so that the atoms that
+    hold for a value are one lookup: the thresholds of a key split the numbers into regions
+    (below the first, at it, between it and the next, ...) on each of which every comparison
+    keeps one truth value."""
 
-    def __init__(self, items: list[T], condition: Callable[[T], Expr]) -> None:
-        self.items = items
-        self.conditions = [condition(item) for item in items]
-        self.single: dict[str, list[int]] = {}  # the condition is this one fact
-        self.mentions: dict[str, list[int]] = {}  # may hold only if this fact or number is given
+    def __init__(self, comparisons: Iterable[tuple[str, str, float]]) -> None:
+        by_key: dict[str, set[tuple[str, float]]] = {}
+        for key, op, value in comparisons:
+            by_key.setdefault(key, set()).add((op, value))
+        self.tables: dict[str, tuple[list[float], list[frozenset[str]]]] = {}
+        for key, made in by_key.items():
+            thresholds = sorted({value for _op, value in made})
+            samples: list[float] = []
+            for i, value in enumerate(thresholds):
+                below = thresholds[i - 1] if i else value - 1
+                samples += [(below + value) / 2, value]
+            samples.append(thresholds[-1] + 1)
+            self.tables[key] = (
+                thresholds,
+                [
+                    frozenset(atom(key, op, value) for op, value in made if OPERATORS[op](x, value))
+                    for x in samples
+                ],
+            )
+
+    def atoms(self, answers: Answers) -> frozenset[str]:
+        """The facts answered and the atoms of the comparisons that hold."""
+        holding = self.holding(answers.numbers)
+        return answers.facts | holding if holding else answers.facts
+
+    def holding(self, numbers: Mapping[str, float]) -> frozenset[str]:
+        """The atoms of the comparisons that hold for these numbers."""
+        found = []
+        for key, value in numbers.items():
+            table = self.tables.get(key)
+            if table is not None:
+                thresholds, regions = table
+                i = bisect_left(thresholds, value)
+                at = i < len(thresholds) and thresholds[i] == value
+                found.append(regions[2 * i + 1 if at else 2 * i])
+        return frozenset().union(*found)
+
+
+class _Filed:
+    """Conditions filed for `matching(atoms)`: the numbers of those that hold, in order."""
+
+    def __init__(self, conditions: list[Expr]) -> None:
+        self.holds = [condition.holds for condition in conditions]
+        # atom -> conditions that hold whenever it is present (the condition is that atom, or
+        # an `or` of atoms: present with any of them)
+        self.exact: dict[str, list[int]] = {}
+        self.maybe: dict[str, list[int]] = {}  # atom -> conditions to test when it is present
         self.always: list[int] = []  # has `not`: may hold with nothing given
-        for number, expr in enumerate(self.conditions):
-            fact = expr.single_fact
-            if fact is not None:
-                self.single.setdefault(fact, []).append(number)
-            elif expr.negated:
+        for number, condition in enumerate(conditions):
+            trigger = condition.trigger
+            if trigger is None:
                 self.always.append(number)
-            else:
-                keys = {f"{key}#" for key, _op, _value in expr.numbers}
-                for mentioned in expr.facts | keys:
-                    self.mentions.setdefault(mentioned, []).append(number)
+                continue
+            filed = self.exact if _any_of_atoms(condition.tree) else self.maybe
+            for name in trigger:
+                filed.setdefault(name, []).append(number)
 
-    def matching(self, facts: frozenset[str], numbers: Mapping[str, float]) -> list[T]:
-        found = [n for fact in facts for n in self.single.get(fact, ())]
-        maybe = {n for fact in facts for n in self.mentions.get(fact, ())}
-        maybe.update(n for key in numbers for n in self.mentions.get(f"{key}#", ()))
-        maybe.update(self.always)
-        found += [n for n in maybe if self.conditions[n].test(facts, numbers)]
-        found.sort()
-        return [self.items[n] for n in found]
+    def matching(self, atoms: frozenset[str]) -> list[int]:
+        exact, maybe, holds = self.exact, self.maybe, self.holds
+        found = {n for name in atoms if name in exact for n in exact[name]}
+        tested = {n for name in atoms if name in maybe for n in maybe[name]}
+        tested.update(self.always)
+        found.update(n for n in tested if holds[n](atoms))
+        return sorted(found)
+
+
+def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
+    """Is the condition one atom, or an `or` of atoms (true exactly when one is present)?"""
+    if tree[0] in ("fact", "cmp"):
+        return True
+    return tree[0] == "or" and all(part[0] in ("fact", "cmp") for part in tree[1])
 
 
 def _is_clinical(when: Expr) -> bool:
@@ -252,10 +334,9 @@ def _index(kb: Knowledge) -> _Index:
 def urgency(answers: Answers, kb: Knowledge) -> tuple[str, tuple[Rule, ...]]:
     """The level and the rules that set it, highest level first."""
     index = _index(kb)
-    fired = index.rules.matching(answers.facts, answers.numbers)
-    fired.sort(key=lambda rule: -LEVEL_RANK[rule.level])  # stable: data order within a level
-    level = fired[0].level if fired else LEVELS[0]
-    return level, tuple(fired)
+    numbers = index.fired.matching(index.comparisons.atoms(answers))
+    rules = index.rules
+    return (rules[numbers[0]].level if numbers else LEVELS[0]), tuple(rules[n] for n in numbers)
 
 
 def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default") -> Assessment:
@@ -263,18 +344,17 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
     kb = kb or load_knowledge()
     index = _index(kb)
     place = kb.regions.get(region, kb.regions["default"])
-    level, fired = urgency(answers, kb)
-    causes = _rank(answers, kb, fired)
-    chosen = _advice(answers, kb, level, causes)
-    cited = {sid for rule in fired for sid in rule.sources}
-    cited.update(sid for cause in causes for sid in cause.sources)
-    cited.update(sid for item in chosen for sid in item.sources)
+    atoms = index.comparisons.atoms(answers)
+    fired = index.fired.matching(atoms)
+    level = index.rules[fired[0]].level if fired else LEVELS[0]
+    causes = _rank(answers, atoms, index, fired)
+    chosen = _advice(atoms, index, level, causes)
     headline, action, net = index.wording(level, place)
     return Assessment(
         level=level,
         headline=headline,
         action=action,
-        reasons=tuple(Reason(r.id, r.level, r.reason, r.sources) for r in fired),
+        reasons=tuple(index.reasons[n] for n in fired),
         conditions=causes,
         advice=chosen,
         see_a_doctor=net,
@@ -282,7 +362,6 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
         emergency_number=place.emergency,
         disclaimer=kb.disclaimer,
         answers=answers,
-        cited=tuple(sorted(cited)),
         library=kb.sources,
     )
 
@@ -291,74 +370,82 @@ def score(condition: Condition, answers: Answers) -> tuple[float, list[str], lis
     """A condition's score with the labels of the answers for and against it."""
     total = condition.prior
     present = [f for f in condition.features if f.when(answers.facts, answers.numbers)]
+    present.sort(key=lambda f: -abs(f.weight))
     total += sum(f.weight for f in present)
-    return total, _labels(present, positive=True), _labels(present, positive=False)
+    return (
+        total,
+        [f.label for f in present if f.weight > 0],
+        [f.label for f in present if f.weight <= 0],
+    )
 
 
-def _labels(features: list[Feature], positive: bool) -> list[str]:
-    """Labels of the features for (or against) a cause, strongest first."""
-    chosen = [f for f in features if (f.weight > 0) == positive]
-    chosen.sort(key=lambda f: -abs(f.weight))  # already in order from the index: cheap
-    return [f.label for f in chosen]
-
-
-def _rank(answers: Answers, kb: Knowledge, fired: tuple[Rule, ...]) -> tuple[PossibleCause, ...]:
-    index = _index(kb)
-    facts, numbers = answers.facts, answers.numbers
+def _rank(
+    answers: Answers, atoms: frozenset[str], index: _Index, fired: list[int]
+) -> tuple[PossibleCause, ...]:
     totals = list(index.priors)
     evidence = [0.0] * len(totals)
-    present: dict[int, list[Feature]] = {}
-    for position, feature, clinical in index.features.matching(facts, numbers):
-        totals[position] += feature.weight
-        if clinical and feature.weight > 0:
-            evidence[position] += feature.weight
-        present.setdefault(position, []).append(feature)
+    where, weights, counts = index.feature_position, index.feature_weight, index.feature_evidence
+    present = index.present.matching(atoms)  # sorted: grouped by condition, strongest first
+    for n in present:
+        position = where[n]
+        totals[position] += weights[n]
+        if counts[n]:
+            evidence[position] += weights[n]
 
-    suspected: dict[str, list[Rule]] = {}
-    for rule in fired:
-        for cid in rule.suspects:
-            suspected.setdefault(cid, []).append(rule)
+    # rule numbers pointing to each suspected condition, most urgent first (the fired order)
+    suspected: dict[int, list[int]] = {}
+    rank_of = index.rule_rank
+    for n in fired:
+        for position in index.rule_suspects[n]:
+            if position in suspected:
+                suspected[position].append(n)
+            else:
+                suspected[position] = [n]
     candidates: list[tuple[int, int, float, int]] = []
-    for position in set(present) | {index.position[cid] for cid in suspected}:
-        condition = index.conditions[position]
-        rules = suspected.get(condition.id)
-        if not rules:
-            total = totals[position]
-            if evidence[position] <= 0 or total < MIN_SCORE:
-                continue
-            if evidence[position] < MIN_EVIDENCE and total < LIKELY_SCORE:
-                continue
-        if condition.exclude and any(ex.test(facts, numbers) for ex in condition.exclude):
+    exclude = index.exclude
+    for position, numbers in suspected.items():
+        excluded = exclude[position]
+        if excluded and any(holds(atoms) for holds in excluded):
             continue
-        rank, votes = -1, 0
-        if rules:
-            rank = max(LEVEL_RANK[rule.level] for rule in rules)
-            votes = sum(1 for rule in rules if LEVEL_RANK[rule.level] == rank)
+        rank = rank_of[numbers[0]]
+        votes = sum(1 for n in numbers if rank_of[n] == rank)
         candidates.append((rank, votes, totals[position], -position))
+    # A cause no rule points to needs clinical evidence for it (so evidence > 0).
+    for position in {where[n] for n in present if counts[n]}.difference(suspected):
+        total, found = totals[position], evidence[position]
+        if total < MIN_SCORE or (found < MIN_EVIDENCE and total < LIKELY_SCORE):
+            continue
+        excluded = exclude[position]
+        if excluded and any(holds(atoms) for holds in excluded):
+            continue
+        candidates.append((-1, 0, total, -position))
     # Most urgent suspicion first, then the number of red flags at that level pointing to it,
     # then the score, then the order of the data.
     candidates.sort(reverse=True)
 
     causes = []
+    labels, first = index.feature_label, index.first_feature
     for _, _, total, negative_position in candidates[:MAX_CONDITIONS]:
         position = -negative_position
         condition = index.conditions[position]
-        rules = suspected.get(condition.id, [])
-        features = present.get(position, [])
-        because = _labels(features, positive=True) or _rule_labels(rules, answers, kb)
+        pointing = [index.rules[n] for n in suspected.get(position, ())]
+        features = present[
+            bisect_left(present, first[position]) : bisect_left(present, first[position + 1])
+        ]
+        because = [labels[n] for n in features if weights[n] > 0]
         causes.append(
             PossibleCause(
-                id=condition.id,
-                name=condition.name,
-                score=round(total, 2),
-                urgency=condition.urgency,
-                summary=condition.summary,
-                because=tuple(because),
-                against=tuple(_labels(features, positive=False)),
-                suspected_by=tuple(rule.id for rule in rules),
-                doctor_checks=condition.doctor_checks,
-                see_doctor=condition.see_doctor,
-                sources=condition.sources,
+                condition.id,
+                condition.name,
+                round(total, 2),
+                condition.urgency,
+                condition.summary,
+                tuple(because or _rule_labels(pointing, answers, index.kb)),
+                tuple(labels[n] for n in features if weights[n] <= 0),
+                tuple(rule.id for rule in pointing),
+                condition.doctor_checks,
+                condition.see_doctor,
+                condition.sources,
             )
         )
     return tuple(causes)
@@ -375,31 +462,30 @@ def _rule_labels(rules: list[Rule], answers: Answers, kb: Knowledge) -> list[str
 
 
 def _advice(
-    answers: Answers, kb: Knowledge, level: str, causes: tuple[PossibleCause, ...]
+    atoms: frozenset[str], index: _Index, level: str, causes: tuple[PossibleCause, ...]
 ) -> tuple[AdviceItem, ...]:
     # Advice follows the cause: when a red flag points to a cause, the self-care of milder causes
     # ranked below it (manual therapy beside a suspected fracture, say) is left out.
+    kb = index.kb
     suspected = [cause for cause in causes if cause.suspected_by]
-    pool = suspected or list(causes[:ADVICE_FROM_TOP])
+    pool = suspected or causes[:ADVICE_FROM_TOP]
     in_pool = {cause.id for cause in pool}
     wanted: list[str] = []
     for cause in pool:
         wanted.extend(kb.conditions[cause.id].advice)
-    wanted.extend(aid for aid, advice in kb.advice.items() if advice.general or advice.when)
+    wanted.extend(index.advice_for_all)
     chosen: dict[str, AdviceItem] = {}
     for aid in wanted:
         advice = kb.advice[aid]
         if aid in chosen or level not in advice.levels:
             continue
-        if advice.when is not None and not advice.when(answers.facts, answers.numbers):
+        if advice.when is not None and not advice.when.holds(atoms):
             continue
-        if advice.unless is not None and advice.unless(answers.facts, answers.numbers):
+        if advice.unless is not None and advice.unless.holds(atoms):
             continue
-        if in_pool.intersection(advice.avoid_with):
+        if advice.avoid_with and in_pool.intersection(advice.avoid_with):
             continue  # wrong for a cause this advice would sit beside
-        chosen[aid] = AdviceItem(
-            advice.id, advice.topic, advice.title, advice.text, advice.grade, advice.sources
-        )
+        chosen[aid] = index.advice_items[aid]
     return tuple(chosen.values())
 
 

@@ -21,10 +21,13 @@ from typing import Any, NamedTuple
 Facts = frozenset[str]
 Numbers = Mapping[str, float]
 Predicate = Callable[[Facts, Numbers], bool]
-_Part = tuple[Predicate, str | None]
+#: Facts and the atoms of comparisons that hold, in one set (see `atom`).
+Atoms = frozenset[str]
+AtomPredicate = Callable[[Atoms], bool]
+_Part = tuple[AtomPredicate, str | None]
 Node = tuple[Any, ...]
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,
     "<=": operator.le,
@@ -39,9 +42,10 @@ class ExprError(ValueError):
 
 
 class Expr(NamedTuple):
-    """A parsed condition: its source text, a compiled predicate and what it refers to."""
+    """A parsed condition: its source text, compiled tests and what it refers to."""
 
     text: str
+    #: The condition over the answers: (facts, numbers) -> bool.
     test: Predicate
     facts: frozenset[str]
     numbers: frozenset[tuple[str, str, float]]
@@ -50,6 +54,13 @@ class Expr(NamedTuple):
     #: ("cmp", key, op, number) | ("not", node) | ("and" | "or", [nodes]) |
     #: ("atleast", count, [nodes])
     tree: Node
+    #: The same condition over atoms: one set holding the facts and the comparisons that hold
+    #: (`atom(key, op, number)`), which is how the engine evaluates many conditions at once.
+    holds: AtomPredicate
+    #: Atoms of which at least one must be present for the condition to hold (None when it
+    #: uses `not`, and so may hold with nothing answered). The engine tests a condition only
+    #: when one of its trigger atoms is there.
+    trigger: frozenset[str] | None
 
     def __call__(self, facts: Facts, numbers: Numbers) -> bool:
         return self.test(facts, numbers)
@@ -58,6 +69,22 @@ class Expr(NamedTuple):
     def single_fact(self) -> str | None:
         """The fact when the whole expression is one `key.id` atom, else None."""
         return f"{self.tree[1]}.{self.tree[2]}" if self.tree[0] == "fact" else None
+
+
+def atom(key: str, op: str, number: float) -> str:
+    """The atom of a comparison: `age>=50.0`. Facts always hold a dot and never an operator."""
+    return f"{key}{op}{number!r}"
+
+
+def comparison_atoms(
+    comparisons: frozenset[tuple[str, str, float]], numbers: Numbers
+) -> frozenset[str]:
+    """The atoms of the comparisons that hold for these numbers (unanswered: none hold)."""
+    return frozenset(
+        atom(key, op, value)
+        for key, op, value in comparisons
+        if key in numbers and OPERATORS[op](numbers[key], value)
+    )
 
 
 _SINGLE_FACT = re.compile(r"\s*([a-z_][a-z0-9_]*\.[a-z0-9_]+)\s*")
@@ -69,24 +96,47 @@ def parse(text: str) -> Expr:
     if single is not None:  # most conditions are one answer: skip the parser
         fact = single.group(1)
         key, _, value = fact.partition(".")
-        tree: Node = ("fact", key, value)
-        return Expr(text, lambda f, n: fact in f, frozenset((fact,)), frozenset(), False, tree)
+        facts = frozenset((fact,))
+        holds: AtomPredicate = facts.issubset
+        return Expr(
+            text,
+            lambda f, n: fact in f,
+            facts,
+            frozenset(),
+            False,
+            ("fact", key, value),
+            holds,
+            facts,
+        )
     tokens = _tokenize(text)
     parser = _Parser(text, tokens)
     tree = parser.expression()
     if parser.pos != len(tokens):
         raise ExprError(f"unexpected {tokens[parser.pos]!r} in {text!r}")
-    test, _fact = _compile(tree)
-    facts = frozenset(parser.facts)
-    if not parser.negated and not parser.numbers:
-        # Without `not` or numbers, nothing holds unless one of its facts was answered: a quick
-        # C-level check turns most conditions down before the full test runs.
-        full = test
+    holds, _atom = _compile(tree)
+    trigger = _trigger(tree)
+    comparisons = frozenset(parser.numbers)
+    if trigger is not None:
+        # A quick C-level check turns most conditions down before the full test runs.
+        full = holds
 
-        def test(f: Facts, n: Numbers) -> bool:
-            return not facts.isdisjoint(f) and full(f, n)
+        def holds(a: Atoms) -> bool:
+            return not trigger.isdisjoint(a) and full(a)
 
-    return Expr(text, test, facts, frozenset(parser.numbers), parser.negated, tree)
+    test = _with_numbers(holds, comparisons) if comparisons else _facts_only(holds)
+    return Expr(
+        text, test, frozenset(parser.facts), comparisons, parser.negated, tree, holds, trigger
+    )
+
+
+def _facts_only(holds: AtomPredicate) -> Predicate:
+    return lambda f, n: holds(f)
+
+
+def _with_numbers(
+    holds: AtomPredicate, comparisons: frozenset[tuple[str, str, float]]
+) -> Predicate:
+    return lambda f, n: holds(f | comparison_atoms(comparisons, n))
 
 
 def _tokenize(text: str) -> list[str]:
@@ -161,7 +211,7 @@ class _Parser:
             value = self.take()
             self.facts.add(f"{token}.{value}")
             return ("fact", token, value)
-        if following in _OPS:
+        if following in OPERATORS:
             op_text = self.take()
             number_text = self.take()
             try:
@@ -189,35 +239,68 @@ class _Parser:
 
 
 def _compile(node: Node) -> _Part:
-    """A parsed condition as a test. Returns (predicate, fact): `fact` is set when the node is
-    one plain `key.id` atom, so that `or` and `and` of plain atoms become one set operation,
-    done in C."""
+    """A parsed condition as a test over atoms. Returns (predicate, atom): `atom` is set when
+    the node is one fact or comparison, so that `or` and `and` of plain atoms become one set
+    operation, done in C."""
     kind = node[0]
-    if kind == "fact":
-        fact = f"{node[1]}.{node[2]}"
-        return (lambda f, n: fact in f), fact
-    if kind == "cmp":
-        key, compare, number = node[1], _OPS[node[2]], node[3]
-        return (lambda f, n: key in n and compare(n[key], number)), None
+    if kind in ("fact", "cmp"):
+        name = f"{node[1]}.{node[2]}" if kind == "fact" else atom(node[1], node[2], node[3])
+        return (lambda a: name in a), name
     if kind == "not":
-        inner, _fact = _compile(node[1])
-        return (lambda f, n: not inner(f, n)), None
+        inner, _atom = _compile(node[1])
+        return (lambda a: not inner(a)), None
     if kind == "atleast":
-        count, parts = node[1], [_compile(part)[0] for part in node[2]]
-        return (lambda f, n: sum(1 for part in parts if part(f, n)) >= count), None
+        count, compiled = node[1], [_compile(part) for part in node[2]]
+        atoms = [name for _test, name in compiled if name]
+        if len(atoms) == len(compiled):
+            return (lambda a: sum(1 for name in atoms if name in a) >= count), None
+        parts = [test for test, _name in compiled]
+        return (lambda a: sum(1 for part in parts if part(a)) >= count), None
     compiled = [_compile(part) for part in node[1]]
-    facts = frozenset(fact for _test, fact in compiled if fact)
-    others = [test for test, fact in compiled if not fact]
+    names = frozenset(name for _test, name in compiled if name)
+    others = [test for test, name in compiled if not name]
     if kind == "or":
         if not others:
-            return (lambda f, n: not facts.isdisjoint(f)), None
+            return (lambda a: not names.isdisjoint(a)), None
+        if not names and len(others) == 2:
+            first, second = others
+            return (lambda a: first(a) or second(a)), None
         if len(others) == 1:
             other = others[0]
-            return (lambda f, n: not facts.isdisjoint(f) or other(f, n)), None
-        return (lambda f, n: not facts.isdisjoint(f) or any(o(f, n) for o in others)), None
+            return (lambda a: not names.isdisjoint(a) or other(a)), None
+        return (lambda a: not names.isdisjoint(a) or any(o(a) for o in others)), None
     if not others:
-        return (lambda f, n: facts <= f), None
+        return (lambda a: names <= a), None
+    if not names and len(others) == 2:
+        first, second = others
+        return (lambda a: first(a) and second(a)), None
     if len(others) == 1:
         other = others[0]
-        return (lambda f, n: facts <= f and other(f, n)), None
-    return (lambda f, n: facts <= f and all(o(f, n) for o in others)), None
+        return (lambda a: names <= a and other(a)), None
+    return (lambda a: names <= a and all(o(a) for o in others)), None
+
+
+def _is_comparison(name: str) -> bool:
+    return "<" in name or ">" in name or "=" in name
+
+
+def _trigger(node: Node) -> frozenset[str] | None:
+    """Atoms of which at least one must be present for the node to hold; None if there are
+    none (under `not`). For `and`, one part's trigger is enough: the one with fewest
+    comparisons (facts are rarer than `age >= 50`), then the smallest."""
+    kind = node[0]
+    if kind == "fact":
+        return frozenset((f"{node[1]}.{node[2]}",))
+    if kind == "cmp":
+        return frozenset((atom(node[1], node[2], node[3]),))
+    if kind == "not":
+        return None
+    parts = [_trigger(part) for part in (node[2] if kind == "atleast" else node[1])]
+    if kind == "and":
+        known = [part for part in parts if part is not None]
+        if not known:
+            return None
+        return min(known, key=lambda part: (sum(1 for a in part if _is_comparison(a)), len(part)))
+    if any(part is None for part in parts):
+        return None
+    return frozenset().union(*parts)  # type: ignore[arg-type]

@@ -141,6 +141,8 @@ class Questions(NamedTuple):
     #: "key.id" -> the plain label, in the person's words
     labels: Mapping[str, str]
     required: tuple[str, ...]
+    #: key -> id -> its fact "key.id": the ids allowed, for checking answers quickly
+    fact_names: Mapping[str, Mapping[str, str]] = {}
 
     def fact_exists(self, fact: str) -> bool:
         return fact in self.labels
@@ -212,6 +214,7 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
         {key: tuple(values) for key, values in vocabulary.items()},
         labels,
         tuple(key for key, question in keys.items() if question.required),
+        {key: {i: f"{key}.{i}" for i in values} for key, values in vocabulary.items()},
     )
     for question in questions:
         if question.when is not None:

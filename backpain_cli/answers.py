@@ -10,9 +10,10 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from .knowledge import Question, Questions, load_questions
+from .records import Record
 
 FORMAT_VERSION = 1
 #: An answers file is a few hundred bytes; anything this large is a mistake, not a person.
@@ -29,7 +30,7 @@ class AnswersError(ValueError):
         self.message = message
 
 
-class Answers(NamedTuple):
+class Answers(Record):
     """Validated answers. Keys not answered are absent (not answered is not the same as 'no')."""
 
     values: Mapping[str, Any]

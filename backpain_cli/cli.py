@@ -1,6 +1,9 @@
-"""The command line: parse options, call the library, print. No clinical logic lives here."""
+"""The command line: parse options, call the library, print. No clinical logic lives here.
 
-from __future__ import annotations
+Annotations here are evaluated when the module loads, not postponed (no `from __future__ import
+annotations`): typer reads them on every run, and reading postponed ones means compiling each
+as a string, about 5 ms of a 20 ms start.
+"""
 
 import contextlib
 import enum
@@ -106,7 +109,7 @@ def _write(text: str) -> None:
         _fail(f"error: cannot write the report: {error.strerror}", ExitStatus.ERROR)
 
 
-def _read_answers(source: str) -> Answers:
+def _read_answers(source: str) -> "Answers":
     from .answers import MAX_FILE_BYTES, loads_answers_json, parse_answers, read_answers_file
 
     if source != "-":
@@ -274,7 +277,7 @@ def _color_wanted() -> bool:
     )
 
 
-def _ask(region: str, resume: Path | None, save: Path | None) -> Answers:
+def _ask(region: str, resume: Path | None, save: Path | None) -> "Answers":
     """Run the interactive questions; save the answers on completion and on Ctrl-C if asked."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         _fail(
@@ -311,7 +314,7 @@ def _ask(region: str, resume: Path | None, save: Path | None) -> Answers:
     return answers
 
 
-def _save(path: Path, answers: Answers) -> None:
+def _save(path: Path, answers: "Answers") -> None:
     import json
 
     from .files import write_private

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from .answers import Answers
 from .expr import OPERATORS, Expr, atom
@@ -28,6 +28,7 @@ from .knowledge import (
     Source,
     load_knowledge,
 )
+from .records import Record
 
 #: At most this many possible causes are shown: a handful, never a long tail.
 MAX_CONDITIONS = 5
@@ -45,14 +46,14 @@ ADVICE_FROM_TOP = 3
 OUTPUT_VERSION = 1
 
 
-class Reason(NamedTuple):
+class Reason(Record):
     rule: str
     level: str
     text: str
     sources: tuple[str, ...]
 
 
-class PossibleCause(NamedTuple):
+class PossibleCause(Record):
     id: str
     name: str
     score: float
@@ -66,7 +67,7 @@ class PossibleCause(NamedTuple):
     sources: tuple[str, ...]
 
 
-class AdviceItem(NamedTuple):
+class AdviceItem(Record):
     id: str
     topic: str
     title: str
@@ -75,13 +76,13 @@ class AdviceItem(NamedTuple):
     sources: tuple[str, ...]
 
 
-class SafetyNetGroup(NamedTuple):
+class SafetyNetGroup(Record):
     level: str
     action: str
     signs: tuple[str, ...]
 
 
-class Assessment(NamedTuple):
+class Assessment(Record):
     level: str
     headline: str
     action: str

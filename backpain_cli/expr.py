@@ -15,7 +15,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
+
+from .records import Record
 
 #: What an expression is evaluated against: the set of "key.id" facts, and the numeric answers.
 Facts = frozenset[str]
@@ -41,7 +43,7 @@ class ExprError(ValueError):
     """A condition in data/ that does not parse or names something unknown."""
 
 
-class Expr(NamedTuple):
+class Expr(Record):
     """A parsed condition: its source text, compiled tests and what it refers to."""
 
     text: str
@@ -64,6 +66,18 @@ class Expr(NamedTuple):
 
     def __call__(self, facts: Facts, numbers: Numbers) -> bool:
         return self.test(facts, numbers)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as what it was parsed into; the tests are compiled again when loaded (the
+        installed knowledge base is loaded this way, see knowledge.compile_knowledge)."""
+        return _from_tree, (
+            self.text,
+            self.tree,
+            self.facts,
+            self.numbers,
+            self.negated,
+            self.trigger,
+        )
 
     @property
     def single_fact(self) -> str | None:
@@ -94,28 +108,42 @@ def parse(text: str) -> Expr:
     """Parse a condition, raising ExprError with the position of the problem."""
     single = _SINGLE_FACT.fullmatch(text)
     if single is not None:  # most conditions are one answer: skip the parser
-        fact = single.group(1)
-        key, _, value = fact.partition(".")
-        facts = frozenset((fact,))
-        holds: AtomPredicate = facts.issubset
-        return Expr(
-            text,
-            lambda f, n: fact in f,
-            facts,
-            frozenset(),
-            False,
-            ("fact", key, value),
-            holds,
-            facts,
-        )
+        key, _, value = single.group(1).partition(".")
+        facts = frozenset((single.group(1),))
+        return _from_tree(text, ("fact", key, value), facts, _NONE, False, facts)
     tokens = _tokenize(text)
     parser = _Parser(text, tokens)
     tree = parser.expression()
     if parser.pos != len(tokens):
         raise ExprError(f"unexpected {tokens[parser.pos]!r} in {text!r}")
+    return _from_tree(
+        text,
+        tree,
+        frozenset(parser.facts),
+        frozenset(parser.numbers),
+        parser.negated,
+        _trigger(tree),
+    )
+
+
+_NONE: frozenset[tuple[str, str, float]] = frozenset()
+
+
+def _from_tree(
+    text: str,
+    tree: Node,
+    facts: frozenset[str],
+    comparisons: frozenset[tuple[str, str, float]],
+    negated: bool,
+    trigger: frozenset[str] | None,
+) -> Expr:
+    """An Expr with its tests compiled from the parsed tree."""
+    if tree[0] == "fact":  # one answer: the most common condition by far
+        fact = f"{tree[1]}.{tree[2]}"
+        return Expr(
+            text, lambda f, n: fact in f, facts, comparisons, False, tree, facts.issubset, facts
+        )
     holds, _atom = _compile(tree)
-    trigger = _trigger(tree)
-    comparisons = frozenset(parser.numbers)
     if trigger is not None:
         # A quick C-level check turns most conditions down before the full test runs.
         full = holds
@@ -124,9 +152,7 @@ def parse(text: str) -> Expr:
             return not trigger.isdisjoint(a) and full(a)
 
     test = _with_numbers(holds, comparisons) if comparisons else _facts_only(holds)
-    return Expr(
-        text, test, frozenset(parser.facts), comparisons, parser.negated, tree, holds, trigger
-    )
+    return Expr(text, test, facts, comparisons, negated, tree, holds, trigger)
 
 
 def _facts_only(holds: AtomPredicate) -> Predicate:

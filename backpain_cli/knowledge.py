@@ -8,12 +8,12 @@ source, an urgency rule that could be lowered by adding an answer.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import expr
+from .records import Record
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -54,26 +54,20 @@ def data_dir() -> Traversable:
     return resources.files("backpain_cli") / "data"
 
 
-class _Files:
-    """The knowledge base files by name ("conditions/kidney_stone.toml"), already parsed.
+#: The knowledge base compiled at build time (hatch_build.py): loaded and checked from the TOML,
+#: then pickled. An installed backpain loads it in a few milliseconds instead of reading,
+#: checking and parsing some forty TOML files; a source checkout has none and reads the TOML.
+COMPILED = "knowledge.pickle"
 
-    An installed copy carries bundle.json, the TOML compiled at build time (hatch_build.py),
-    which loads in a millisecond; a source checkout parses the TOML itself.
-    """
+
+class _Files:
+    """The knowledge base files by name ("conditions/kidney_stone.toml"), parsed."""
 
     def __init__(self, root: Traversable) -> None:
         self.root = root
-        bundle = root / "bundle.json"
-        self.bundle: dict[str, Any] | None = None
-        if bundle.is_file():
-            self.bundle = json.loads(bundle.read_text(encoding="utf-8"))["files"]
 
     def read(self, name: str) -> dict[str, Any]:
-        if self.bundle is not None:
-            if name not in self.bundle:
-                raise KnowledgeError(f"{name} is missing from the knowledge base")
-            return cast(dict[str, Any], self.bundle[name])
-        import tomllib  # only a source checkout parses TOML; installs read the bundle
+        import tomllib
 
         item = self.root.joinpath(*name.split("/"))
         try:
@@ -85,8 +79,6 @@ class _Files:
 
     def names(self, folder: str) -> list[str]:
         """The .toml files in a folder, sorted, as names relative to the root."""
-        if self.bundle is not None:
-            return sorted(n for n in self.bundle if n.startswith(f"{folder}/"))
         return sorted(
             f"{folder}/{item.name}"
             for item in (self.root / folder).iterdir()
@@ -99,16 +91,44 @@ def _files(root: Any) -> _Files:  # Any: a Traversable, hashable in practice
     return _Files(root)
 
 
+@functools.cache
+def _compiled(root: Any) -> Knowledge | None:  # Any: a Traversable, hashable in practice
+    """The compiled knowledge base shipped in `root`, if there is one.
+
+    It is a pickle, which can run code when loaded: only ever the one built into this package
+    from its own data, never a file from anywhere else.
+    """
+    item = root / COMPILED
+    if not item.is_file():
+        return None
+    try:
+        from _pickle import loads  # the C unpickler alone: `import pickle` costs 1.5 ms more
+    except ImportError:  # pragma: no cover - CPython always has it
+        from pickle import loads
+
+    kb = loads(item.read_bytes())
+    if not isinstance(kb, Knowledge):
+        raise KnowledgeError(f"{COMPILED} does not hold a knowledge base")
+    return kb
+
+
+def compile_knowledge(root: Traversable) -> bytes:
+    """The knowledge base in `root` (TOML), loaded and checked, as the bytes of COMPILED."""
+    import pickle
+
+    return pickle.dumps(load_knowledge(root), protocol=5)
+
+
 # -- questions ----------------------------------------------------------------------------------
 
 
-class Choice(NamedTuple):
+class Choice(Record):
     id: str
     label: str
     help: str = ""
 
 
-class Question(NamedTuple):
+class Question(Record):
     id: str
     key: str
     type: str
@@ -130,7 +150,7 @@ class Question(NamedTuple):
         return "one id" if self.type == "choice" else "a list of ids"
 
 
-class Questions(NamedTuple):
+class Questions(Record):
     """The questions in order, and the answers vocabulary they define."""
 
     questions: tuple[Question, ...]
@@ -186,6 +206,9 @@ def load_questions(root: Traversable | None = None) -> Questions:
 
 @functools.cache
 def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in practice
+    compiled = _compiled(root)
+    if compiled is not None:
+        return compiled.questions
     raw = _files(root).read("questions.toml").get("question", [])
     questions: list[Question] = []
     keys: dict[str, Question] = {}
@@ -253,14 +276,14 @@ def _question(entry: Mapping[str, Any], where: str) -> Question:
 # -- the rest of the knowledge base -------------------------------------------------------------
 
 
-class Source(NamedTuple):
+class Source(Record):
     id: str
     citation: str
     url: str
     kind: str
 
 
-class Level(NamedTuple):
+class Level(Record):
     id: str
     rank: int
     name: str
@@ -268,7 +291,7 @@ class Level(NamedTuple):
     action: str
 
 
-class SafetyNet(NamedTuple):
+class SafetyNet(Record):
     level: str
     text: str
     sources: tuple[str, ...]
@@ -278,14 +301,14 @@ class SafetyNet(NamedTuple):
     when: expr.Expr | None = None
 
 
-class Region(NamedTuple):
+class Region(Record):
     id: str
     name: str
     emergency: str
     urgent: str
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     id: str
     level: str
     when: expr.Expr
@@ -294,7 +317,7 @@ class Rule(NamedTuple):
     suspects: tuple[str, ...]
 
 
-class Feature(NamedTuple):
+class Feature(Record):
     when: expr.Expr
     weight: float
     label: str
@@ -303,7 +326,7 @@ class Feature(NamedTuple):
     note: str
 
 
-class Condition(NamedTuple):
+class Condition(Record):
     id: str
     name: str
     group: str
@@ -318,7 +341,7 @@ class Condition(NamedTuple):
     sources: tuple[str, ...]
 
 
-class Advice(NamedTuple):
+class Advice(Record):
     id: str
     topic: str
     title: str
@@ -332,7 +355,7 @@ class Advice(NamedTuple):
     avoid_with: tuple[str, ...] = ()
 
 
-class Knowledge(NamedTuple):
+class Knowledge(Record):
     questions: Questions
     sources: Mapping[str, Source]
     levels: Mapping[str, Level]
@@ -363,6 +386,9 @@ def load_knowledge(root: Traversable | None = None) -> Knowledge:
 
 @functools.cache
 def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in practice
+    compiled = _compiled(root)
+    if compiled is not None:
+        return compiled
     questions = load_questions(root)
     files = _files(root)
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from backpain_cli.expr import Expr
 from backpain_cli.knowledge import (
+    COMPILED,
     GRADES,
     Knowledge,
     KnowledgeError,
+    compile_knowledge,
     data_dir,
     load_knowledge,
 )
@@ -99,9 +106,9 @@ def test_hydration_advice_belongs_to_kidney_stones_only(kb: Knowledge) -> None:
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
-    # An installed copy also holds bundle.json, the TOML compiled at build time; leave it out so
+    # An installed copy also holds the knowledge base compiled at build time; leave it out so
     # that the loader reads the TOML this test breaks.
-    shutil.copytree(str(data_dir()), target, ignore=shutil.ignore_patterns("bundle.json"))
+    shutil.copytree(str(data_dir()), target, ignore=shutil.ignore_patterns(COMPILED))
     return target
 
 
@@ -164,26 +171,6 @@ def test_a_missing_file_is_a_load_error(data_copy: Path) -> None:
         load_knowledge(data_copy)
 
 
-def test_an_installed_bundle_matches_the_toml_beside_it() -> None:
-    """The wheel carries data/ twice: as TOML, and compiled to bundle.json for a fast start."""
-    import json
-    import tomllib
-
-    root = data_dir()
-    bundle = root / "bundle.json"
-    if not bundle.is_file():
-        pytest.skip("a source checkout reads the TOML directly; no bundle to compare")
-    files = json.loads(bundle.read_text(encoding="utf-8"))["files"]
-    toml_names = {
-        str(Path(str(path)).relative_to(str(root))).replace("\\", "/")
-        for path in Path(str(root)).rglob("*.toml")
-    }
-    assert set(files) == toml_names
-    for name, parsed in files.items():
-        text = (Path(str(root)) / name).read_text(encoding="utf-8")
-        assert tomllib.loads(text) == parsed, name
-
-
 def test_a_rule_id_used_twice_is_a_load_error(data_copy: Path) -> None:
     append(
         data_copy / "rules.toml",
@@ -192,3 +179,43 @@ def test_a_rule_id_used_twice_is_a_load_error(data_copy: Path) -> None:
     )
     with pytest.raises(KnowledgeError, match="under_18: id used twice"):
         load_knowledge(data_copy)
+
+
+def _plain(value: Any) -> Any:
+    """A knowledge base as plain data: every condition by its text and parsed tree."""
+    if isinstance(value, Expr):
+        return ("expr", value.text, value.tree, value.facts, value.numbers, value.negated)
+    if isinstance(value, tuple):
+        return (type(value).__name__, *map(_plain, value))
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def test_the_installed_knowledge_base_matches_the_toml_beside_it() -> None:
+    """The wheel carries data/ twice: as TOML, and compiled (knowledge.pickle) for a fast
+    start. Loaded either way, it is the same knowledge base, and its conditions test alike."""
+    root = data_dir()
+    if not (root / COMPILED).is_file():
+        pytest.skip("a source checkout reads the TOML directly; nothing compiled to compare")
+    compiled = load_knowledge()
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "data"
+        shutil.copytree(str(root), target, ignore=shutil.ignore_patterns(COMPILED))
+        from_toml = load_knowledge(target)
+    assert _plain(compiled) == _plain(from_toml)
+    facts = frozenset(list(compiled.questions.labels)[::3])
+    numbers = {"age": 55.0, "severity": 8.0, "duration_days": 3.0}
+    for mine, theirs in zip(compiled.rules, from_toml.rules, strict=True):
+        assert mine.when(facts, numbers) == theirs.when(facts, numbers), mine.id
+
+
+def test_the_compiled_knowledge_base_round_trips(tmp_path: Path) -> None:
+    target = tmp_path / "data"
+    shutil.copytree(str(data_dir()), target, ignore=shutil.ignore_patterns(COMPILED))
+    kb = load_knowledge(target)
+    again = pickle.loads(compile_knowledge(target))
+    assert _plain(again) == _plain(kb)
+    facts = frozenset({"symptoms.saddle_numbness", "side.left"})
+    for mine, theirs in zip(again.rules, kb.rules, strict=True):
+        assert mine.when(facts, {"age": 70}) == theirs.when(facts, {"age": 70}), mine.id

@@ -14,10 +14,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .answers import Answers
-from .expr import OPERATORS, Expr, atom
+from .expr import OPERATORS, AtomPredicate, Expr, atom
 from .knowledge import (
     LEVEL_RANK,
     LEVELS,
@@ -27,8 +27,12 @@ from .knowledge import (
     Rule,
     Source,
     load_knowledge,
+    prepared,
 )
 from .records import Record
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 #: At most this many possible causes are shown: a handful, never a long tail.
 MAX_CONDITIONS = 5
@@ -212,9 +216,17 @@ class _Index:
         # Only clinical answers count as evidence, and only for (weight > 0) a cause.
         self.feature_evidence = [f.weight > 0 and _is_clinical(f.when) for _, f in features]
         self.present = _Filed([f.when for _, f in features])
-        self.exclude = [tuple(ex.holds for ex in c.exclude) for c in self.conditions]
-        self.advice_items = {
-            a.id: AdviceItem(a.id, a.topic, a.title, a.text, a.grade, a.sources)
+        self.exclude = [c.exclude for c in self.conditions]
+        #: advice id -> its levels, its `when` and `unless` tests, the causes it must not sit
+        #: beside, and the item a report shows
+        self.advice_plans = {
+            a.id: (
+                frozenset(a.levels),
+                a.when,
+                a.unless,
+                frozenset(a.avoid_with),
+                AdviceItem(a.id, a.topic, a.title, a.text, a.grade, a.sources),
+            )
             for a in kb.advice.values()
         }
         self.advice_for_all = [aid for aid, a in kb.advice.items() if a.general or a.when]
@@ -285,7 +297,9 @@ class _Filed:
     """Conditions filed for `matching(atoms)`: the numbers of those that hold, in order."""
 
     def __init__(self, conditions: list[Expr]) -> None:
-        self.holds = [condition.holds for condition in conditions]
+        self.conditions = conditions
+        #: compiled tests, filled in as each is first needed (a start pays only for those)
+        self.holds: list[AtomPredicate | None] = [None] * len(conditions)
         # atom -> conditions that hold whenever it is present (the condition is that atom, or
         # an `or` of atoms: present with any of them)
         self.exact: dict[str, list[int]] = {}
@@ -305,7 +319,12 @@ class _Filed:
         found = {n for name in atoms if name in exact for n in exact[name]}
         tested = {n for name in atoms if name in maybe for n in maybe[name]}
         tested.update(self.always)
-        found.update(n for n in tested if holds[n](atoms))
+        for n in tested:
+            test = holds[n]
+            if test is None:
+                test = holds[n] = self.conditions[n].holds
+            if test(atoms):
+                found.add(n)
         return sorted(found)
 
 
@@ -328,8 +347,20 @@ _INDEXES: dict[int, _Index] = {}
 def _index(kb: Knowledge) -> _Index:
     index = _INDEXES.get(id(kb))
     if index is None or index.kb is not kb:
-        index = _INDEXES[id(kb)] = _Index(kb)
+        index = prepared(kb, "index")  # built with the installed knowledge base
+        if not isinstance(index, _Index) or index.kb is not kb:
+            index = _Index(kb)
+        _INDEXES[id(kb)] = index
     return index
+
+
+def compile_knowledge(root: Traversable) -> bytes:
+    """The knowledge base in `root` (TOML), loaded and checked, with the engine's index of it,
+    as the bytes of knowledge.COMPILED: what the wheel build hook ships for a fast start."""
+    import pickle
+
+    kb = load_knowledge(root)
+    return pickle.dumps({"knowledge": kb, "index": _Index(kb)}, protocol=5)
 
 
 def urgency(answers: Answers, kb: Knowledge) -> tuple[str, tuple[Rule, ...]]:
@@ -406,7 +437,7 @@ def _rank(
     exclude = index.exclude
     for position, numbers in suspected.items():
         excluded = exclude[position]
-        if excluded and any(holds(atoms) for holds in excluded):
+        if excluded and any(ex.holds(atoms) for ex in excluded):
             continue
         rank = rank_of[numbers[0]]
         votes = sum(1 for n in numbers if rank_of[n] == rank)
@@ -417,7 +448,7 @@ def _rank(
         if total < MIN_SCORE or (found < MIN_EVIDENCE and total < LIKELY_SCORE):
             continue
         excluded = exclude[position]
-        if excluded and any(holds(atoms) for holds in excluded):
+        if excluded and any(ex.holds(atoms) for ex in excluded):
             continue
         candidates.append((-1, 0, total, -position))
     # Most urgent suspicion first, then the number of red flags at that level pointing to it,
@@ -476,17 +507,20 @@ def _advice(
         wanted.extend(kb.conditions[cause.id].advice)
     wanted.extend(index.advice_for_all)
     chosen: dict[str, AdviceItem] = {}
+    plans = index.advice_plans
     for aid in wanted:
-        advice = kb.advice[aid]
-        if aid in chosen or level not in advice.levels:
+        if aid in chosen:
             continue
-        if advice.when is not None and not advice.when.holds(atoms):
+        levels, when, unless, avoid_with, item = plans[aid]
+        if level not in levels:
             continue
-        if advice.unless is not None and advice.unless.holds(atoms):
+        if when is not None and not when.holds(atoms):
             continue
-        if advice.avoid_with and in_pool.intersection(advice.avoid_with):
+        if unless is not None and unless.holds(atoms):
+            continue
+        if avoid_with and not avoid_with.isdisjoint(in_pool):
             continue  # wrong for a cause this advice would sit beside
-        chosen[aid] = index.advice_items[aid]
+        chosen[aid] = item
     return tuple(chosen.values())
 
 

@@ -44,11 +44,10 @@ class ExprError(ValueError):
 
 
 class Expr(Record):
-    """A parsed condition: its source text, compiled tests and what it refers to."""
+    """A parsed condition: its source text, its tree and what it refers to. Plain data (it
+    pickles as a tuple); its tests are compiled the first time one is used, and kept."""
 
     text: str
-    #: The condition over the answers: (facts, numbers) -> bool.
-    test: Predicate
     facts: frozenset[str]
     numbers: frozenset[tuple[str, str, float]]
     negated: bool
@@ -56,33 +55,59 @@ class Expr(Record):
     #: ("cmp", key, op, number) | ("not", node) | ("and" | "or", [nodes]) |
     #: ("atleast", count, [nodes])
     tree: Node
-    #: The same condition over atoms: one set holding the facts and the comparisons that hold
-    #: (`atom(key, op, number)`), which is how the engine evaluates many conditions at once.
-    holds: AtomPredicate
     #: Atoms of which at least one must be present for the condition to hold (None when it
     #: uses `not`, and so may hold with nothing answered). The engine tests a condition only
     #: when one of its trigger atoms is there.
     trigger: frozenset[str] | None
 
     def __call__(self, facts: Facts, numbers: Numbers) -> bool:
-        return self.test(facts, numbers)
+        return _compiled(self)[1](facts, numbers)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as what it was parsed into; the tests are compiled again when loaded (the
-        installed knowledge base is loaded this way, see knowledge.compile_knowledge)."""
-        return _from_tree, (
-            self.text,
-            self.tree,
-            self.facts,
-            self.numbers,
-            self.negated,
-            self.trigger,
-        )
+    @property
+    def test(self) -> Predicate:
+        """The condition over the answers: (facts, numbers) -> bool."""
+        return _compiled(self)[1]
+
+    @property
+    def holds(self) -> AtomPredicate:
+        """The same condition over atoms: one set holding the facts and the comparisons that
+        hold (`atom(key, op, number)`), which is how the engine evaluates many at once."""
+        return _compiled(self)[0]
 
     @property
     def single_fact(self) -> str | None:
         """The fact when the whole expression is one `key.id` atom, else None."""
         return f"{self.tree[1]}.{self.tree[2]}" if self.tree[0] == "fact" else None
+
+
+#: id(expr) -> its compiled tests, and the expr itself (kept alive, so that its id stays its own)
+_COMPILED: dict[int, tuple[AtomPredicate, Predicate, Expr]] = {}
+
+
+def _compiled(expr: Expr) -> tuple[AtomPredicate, Predicate, Expr]:
+    found = _COMPILED.get(id(expr))
+    if found is None:
+        holds, test = _compile_tests(expr)
+        found = _COMPILED[id(expr)] = (holds, test, expr)
+    return found
+
+
+def _compile_tests(expr: Expr) -> tuple[AtomPredicate, Predicate]:
+    tree, trigger, comparisons = expr.tree, expr.trigger, expr.numbers
+    if tree[0] == "fact":  # one answer: the most common condition by far
+        fact = f"{tree[1]}.{tree[2]}"
+        return expr.facts.issubset, (lambda f, n: fact in f)
+    holds, _atom = _compile(tree)
+    if trigger is not None:
+        # A quick C-level check turns most conditions down before the full test runs.
+        full = holds
+
+        def holds(a: Atoms) -> bool:
+            return not trigger.isdisjoint(a) and full(a)
+
+    if comparisons:
+        return holds, (lambda f, n: holds(f | comparison_atoms(comparisons, n)))
+    return holds, (lambda f, n: holds(f))
 
 
 def atom(key: str, op: str, number: float) -> str:
@@ -110,59 +135,20 @@ def parse(text: str) -> Expr:
     if single is not None:  # most conditions are one answer: skip the parser
         key, _, value = single.group(1).partition(".")
         facts = frozenset((single.group(1),))
-        return _from_tree(text, ("fact", key, value), facts, _NONE, False, facts)
+        return Expr(text, facts, frozenset(), False, ("fact", key, value), facts)
     tokens = _tokenize(text)
     parser = _Parser(text, tokens)
     tree = parser.expression()
     if parser.pos != len(tokens):
         raise ExprError(f"unexpected {tokens[parser.pos]!r} in {text!r}")
-    return _from_tree(
+    return Expr(
         text,
-        tree,
         frozenset(parser.facts),
         frozenset(parser.numbers),
         parser.negated,
+        tree,
         _trigger(tree),
     )
-
-
-_NONE: frozenset[tuple[str, str, float]] = frozenset()
-
-
-def _from_tree(
-    text: str,
-    tree: Node,
-    facts: frozenset[str],
-    comparisons: frozenset[tuple[str, str, float]],
-    negated: bool,
-    trigger: frozenset[str] | None,
-) -> Expr:
-    """An Expr with its tests compiled from the parsed tree."""
-    if tree[0] == "fact":  # one answer: the most common condition by far
-        fact = f"{tree[1]}.{tree[2]}"
-        return Expr(
-            text, lambda f, n: fact in f, facts, comparisons, False, tree, facts.issubset, facts
-        )
-    holds, _atom = _compile(tree)
-    if trigger is not None:
-        # A quick C-level check turns most conditions down before the full test runs.
-        full = holds
-
-        def holds(a: Atoms) -> bool:
-            return not trigger.isdisjoint(a) and full(a)
-
-    test = _with_numbers(holds, comparisons) if comparisons else _facts_only(holds)
-    return Expr(text, test, facts, comparisons, negated, tree, holds, trigger)
-
-
-def _facts_only(holds: AtomPredicate) -> Predicate:
-    return lambda f, n: holds(f)
-
-
-def _with_numbers(
-    holds: AtomPredicate, comparisons: frozenset[tuple[str, str, float]]
-) -> Predicate:
-    return lambda f, n: holds(f | comparison_atoms(comparisons, n))
 
 
 def _tokenize(text: str) -> list[str]:

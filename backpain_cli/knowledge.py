@@ -93,7 +93,8 @@ def _files(root: Any) -> _Files:  # Any: a Traversable, hashable in practice
 
 @functools.cache
 def _compiled(root: Any) -> Knowledge | None:  # Any: a Traversable, hashable in practice
-    """The compiled knowledge base shipped in `root`, if there is one.
+    """The compiled knowledge base shipped in `root`, if there is one (engine.compile_knowledge
+    makes it at build time, with what the engine prepares from it).
 
     It is a pickle, which can run code when loaded: only ever the one built into this package
     from its own data, never a file from anywhere else.
@@ -106,17 +107,23 @@ def _compiled(root: Any) -> Knowledge | None:  # Any: a Traversable, hashable in
     except ImportError:  # pragma: no cover - CPython always has it
         from pickle import loads
 
-    kb = loads(item.read_bytes())
+    loaded = loads(item.read_bytes())
+    kb = loaded.get("knowledge") if isinstance(loaded, dict) else None
     if not isinstance(kb, Knowledge):
         raise KnowledgeError(f"{COMPILED} does not hold a knowledge base")
+    _PREPARED[id(kb)] = loaded
     return kb
 
 
-def compile_knowledge(root: Traversable) -> bytes:
-    """The knowledge base in `root` (TOML), loaded and checked, as the bytes of COMPILED."""
-    import pickle
+#: id(knowledge base) -> what was compiled with it: {"knowledge": kb, name: prepared, ...}
+_PREPARED: dict[int, dict[str, Any]] = {}
 
-    return pickle.dumps(load_knowledge(root), protocol=5)
+
+def prepared(kb: Knowledge, name: str) -> Any:
+    """What the build prepared from this knowledge base under `name`, or None (none is, for a
+    knowledge base read from TOML)."""
+    loaded = _PREPARED.get(id(kb))
+    return loaded.get(name) if loaded is not None and loaded["knowledge"] is kb else None
 
 
 # -- questions ----------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from backpain_cli.engine import _index, compile_knowledge
 from backpain_cli.expr import Expr
 from backpain_cli.knowledge import (
     COMPILED,
     GRADES,
     Knowledge,
     KnowledgeError,
-    compile_knowledge,
     data_dir,
     load_knowledge,
 )
@@ -204,6 +204,8 @@ def test_the_installed_knowledge_base_matches_the_toml_beside_it() -> None:
         shutil.copytree(str(root), target, ignore=shutil.ignore_patterns(COMPILED))
         from_toml = load_knowledge(target)
     assert _plain(compiled) == _plain(from_toml)
+    assert _index(compiled).kb is compiled
+    assert vars(_index(compiled)).keys() == vars(_index(from_toml)).keys()
     facts = frozenset(list(compiled.questions.labels)[::3])
     numbers = {"age": 55.0, "severity": 8.0, "duration_days": 3.0}
     for mine, theirs in zip(compiled.rules, from_toml.rules, strict=True):
@@ -214,8 +216,11 @@ def test_the_compiled_knowledge_base_round_trips(tmp_path: Path) -> None:
     target = tmp_path / "data"
     shutil.copytree(str(data_dir()), target, ignore=shutil.ignore_patterns(COMPILED))
     kb = load_knowledge(target)
-    again = pickle.loads(compile_knowledge(target))
+    loaded = pickle.loads(compile_knowledge(target))
+    again = loaded["knowledge"]
     assert _plain(again) == _plain(kb)
+    assert loaded["index"].kb is again
+    assert loaded["index"].present.holds == [None] * len(loaded["index"].present.holds)
     facts = frozenset({"symptoms.saddle_numbness", "side.left"})
     for mine, theirs in zip(again.rules, kb.rules, strict=True):
         assert mine.when(facts, {"age": 70}) == theirs.when(facts, {"age": 70}), mine.id

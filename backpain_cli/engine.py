@@ -168,7 +168,8 @@ class Assessment(Record):
         }
 
     def to_summary(self) -> dict[str, Any]:
-        """A compact form for cohorts: the same decisions, with ids instead of prose."""
+        """A compact form for cohorts: the same decisions, with ids instead of prose (what
+        `summarize` makes straight from the answers)."""
         return {
             "version": OUTPUT_VERSION,
             "urgency": self.level,
@@ -199,7 +200,7 @@ class _Index:
         self.reasons = [Reason(r.id, r.level, r.reason, r.sources) for r in self.rules]
         self.rule_rank = [LEVEL_RANK[r.level] for r in self.rules]
         self.rule_suspects = [tuple(self.position[c] for c in r.suspects) for r in self.rules]
-        self.fired = _Filed([rule.when for rule in self.rules])
+        self.fired = _Filed(list(enumerate(rule.when for rule in self.rules)))
         # Features strongest first within each condition, so that "because" lists come out in
         # order from sorted feature numbers.
         features = [
@@ -213,15 +214,31 @@ class _Index:
         self.first_feature.append(len(features))
         self.feature_weight = [f.weight for _, f in features]
         self.feature_label = [f.label for _, f in features]
+        #: the label of each feature that counts for its cause (weight > 0), else ""
+        self.label_for = [f.label if f.weight > 0 else "" for _, f in features]
         # Only clinical answers count as evidence, and only for (weight > 0) a cause.
-        self.feature_evidence = [f.weight > 0 and _is_clinical(f.when) for _, f in features]
-        self.present = _Filed([f.when for _, f in features])
+        clinical = [_is_clinical(f.when) for _, f in features]
+        self.feature_evidence = [
+            f.weight > 0 and c for (_, f), c in zip(features, clinical, strict=True)
+        ]
+        # Features about who the person is and where it hurts (age, sex, side, area) are the
+        # same for everyone with that context: worked out once per context, and kept.
+        self.present = _Filed([(n, f.when) for n, (_, f) in enumerate(features) if clinical[n]])
+        self.context = _Filed([(n, f.when) for n, (_, f) in enumerate(features) if not clinical[n]])
+        self.context_atoms = frozenset(
+            name
+            for condition in self.context.conditions
+            for name in condition.facts | {atom(*c) for c in condition.numbers}
+        )
+        self.context_parts: dict[frozenset[str], tuple[list[float], list[int]]] = {}
         self.exclude = [c.exclude for c in self.conditions]
-        #: advice id -> its levels, its `when` and `unless` tests, the causes it must not sit
-        #: beside, and the item a report shows
-        self.advice_plans = {
+        # For each level (by rank), each condition's advice given at that level, in order, and
+        # last the advice for everyone (general, or given on a `when`): each as its id, its
+        # `when` and `unless` tests, the causes it must not sit beside, and the item a report
+        # shows.
+        plan = {
             a.id: (
-                frozenset(a.levels),
+                a.id,
                 a.when,
                 a.unless,
                 frozenset(a.avoid_with),
@@ -229,12 +246,34 @@ class _Index:
             )
             for a in kb.advice.values()
         }
-        self.advice_for_all = [aid for aid, a in kb.advice.items() if a.general or a.when]
+        for_all = [aid for aid, a in kb.advice.items() if a.general or a.when]
+        self.advice_plans = [
+            [
+                [plan[aid] for aid in ids if level in kb.advice[aid].levels]
+                for ids in [*(c.advice for c in self.conditions), for_all]
+            ]
+            for level in LEVELS
+        ]
         expressions = [rule.when for rule in kb.rules] + [f.when for _, f in features]
         expressions += [ex for c in self.conditions for ex in c.exclude]
         expressions += [e for a in kb.advice.values() for e in (a.when, a.unless) if e]
         self.comparisons = _Comparisons(c for e in expressions for c in e.numbers)
         self._wording: dict[tuple[str, str], tuple[str, str, tuple[SafetyNetGroup, ...]]] = {}
+
+    def context_part(self, atoms: frozenset[str]) -> tuple[list[float], list[int]]:
+        """The scores of every condition from its prior and the context features present, and
+        those features' numbers, for the context (age, sex, side, area) in these atoms."""
+        context = atoms & self.context_atoms
+        part = self.context_parts.get(context)
+        if part is None:
+            totals = list(self.priors)
+            present = self.context.matching(context)
+            for n in present:
+                totals[self.feature_position[n]] += self.feature_weight[n]
+            if len(self.context_parts) >= 10_000:  # a bound; contexts number a few thousand
+                self.context_parts.clear()
+            part = self.context_parts[context] = (totals, present)
+        return part
 
     def wording(self, level: str, place: Region) -> tuple[str, str, tuple[SafetyNetGroup, ...]]:
         """Headline, action and safety net for a level in a region (the same for everyone)."""
@@ -294,10 +333,12 @@ class _Comparisons:
 
 
 class _Filed:
-    """Conditions filed for `matching(atoms)`: the numbers of those that hold, in order."""
+    """Numbered conditions filed for `matching(atoms)`: the numbers of those that hold, in
+    order. `exact` holds numbers; `maybe`, `always` and `holds` go by place in the list."""
 
-    def __init__(self, conditions: list[Expr]) -> None:
-        self.conditions = conditions
+    def __init__(self, conditions: list[tuple[int, Expr]]) -> None:
+        self.conditions = [condition for _number, condition in conditions]
+        self.numbers = [number for number, _condition in conditions]
         #: compiled tests, filled in as each is first needed (a start pays only for those)
         self.holds: list[AtomPredicate | None] = [None] * len(conditions)
         # atom -> conditions that hold whenever it is present (the condition is that atom, or
@@ -305,26 +346,29 @@ class _Filed:
         self.exact: dict[str, list[int]] = {}
         self.maybe: dict[str, list[int]] = {}  # atom -> conditions to test when it is present
         self.always: list[int] = []  # has `not`: may hold with nothing given
-        for number, condition in enumerate(conditions):
+        for local, (number, condition) in enumerate(conditions):
             trigger = condition.trigger
             if trigger is None:
-                self.always.append(number)
+                self.always.append(local)
                 continue
-            filed = self.exact if _any_of_atoms(condition.tree) else self.maybe
-            for name in trigger:
-                filed.setdefault(name, []).append(number)
+            if _any_of_atoms(condition.tree):
+                for name in trigger:
+                    self.exact.setdefault(name, []).append(number)
+            else:
+                for name in trigger:
+                    self.maybe.setdefault(name, []).append(local)
 
     def matching(self, atoms: frozenset[str]) -> list[int]:
         exact, maybe, holds = self.exact, self.maybe, self.holds
         found = {n for name in atoms if name in exact for n in exact[name]}
         tested = {n for name in atoms if name in maybe for n in maybe[name]}
         tested.update(self.always)
-        for n in tested:
-            test = holds[n]
+        for local in tested:
+            test = holds[local]
             if test is None:
-                test = holds[n] = self.conditions[n].holds
+                test = holds[local] = self.conditions[local].holds
             if test(atoms):
-                found.add(n)
+                found.add(self.numbers[local])
         return sorted(found)
 
 
@@ -376,18 +420,14 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
     kb = kb or load_knowledge()
     index = _index(kb)
     place = kb.regions.get(region, kb.regions["default"])
-    atoms = index.comparisons.atoms(answers)
-    fired = index.fired.matching(atoms)
-    level = index.rules[fired[0]].level if fired else LEVELS[0]
-    causes = _rank(answers, atoms, index, fired)
-    chosen = _advice(atoms, index, level, causes)
+    level, fired, shown, chosen = _decide(answers, index)
     headline, action, net = index.wording(level, place)
     return Assessment(
         level=level,
         headline=headline,
         action=action,
         reasons=tuple(index.reasons[n] for n in fired),
-        conditions=causes,
+        conditions=tuple(_possible_cause(answers, index, cause) for cause in shown),
         advice=chosen,
         see_a_doctor=net,
         region=place.id,
@@ -396,6 +436,79 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
         answers=answers,
         library=kb.sources,
     )
+
+
+def summarize(answers: Answers, kb: Knowledge | None = None) -> dict[str, Any]:
+    """`assess(answers, kb).to_summary()`, without building the report around it: what batch
+    writes for each line."""
+    index = _index(kb or load_knowledge())
+    level, fired, shown, chosen = _decide(answers, index)
+    rules, conditions = index.rules, index.conditions
+    return {
+        "version": OUTPUT_VERSION,
+        "urgency": level,
+        "reasons": [rules[n].id for n in fired],
+        "conditions": [
+            {
+                "id": conditions[cause[0]].id,
+                "score": round(cause[1], 2),
+                "because": _because(answers, index, cause),
+            }
+            for cause in shown
+        ],
+        "advice": [item.id for item in chosen],
+    }
+
+
+#: A cause chosen to be shown, as the engine found it: its place in index.conditions, its score,
+#: the features present (strongest first) and the fired rules pointing to it (most urgent first).
+#: A plain tuple: one is made for every cause shown in every assessment.
+_Shown = tuple[int, float, list[int], list[int]]
+
+
+def _decide(
+    answers: Answers, index: _Index
+) -> tuple[str, list[int], list[_Shown], tuple[AdviceItem, ...]]:
+    """The level, the rules fired (report order), the causes shown and the advice chosen."""
+    atoms = index.comparisons.atoms(answers)
+    fired = index.fired.matching(atoms)
+    level = index.rules[fired[0]].level if fired else LEVELS[0]
+    shown = _rank(atoms, index, fired)
+    return level, fired, shown, _advice(atoms, index, level, shown)
+
+
+def _possible_cause(answers: Answers, index: _Index, cause: _Shown) -> PossibleCause:
+    position, total, features, pointing = cause
+    condition = index.conditions[position]
+    weights, labels = index.feature_weight, index.feature_label
+    return PossibleCause(
+        condition.id,
+        condition.name,
+        round(total, 2),
+        condition.urgency,
+        condition.summary,
+        tuple(_because(answers, index, cause)),
+        tuple(labels[n] for n in features if weights[n] <= 0),
+        tuple(index.rules[n].id for n in pointing),
+        condition.doctor_checks,
+        condition.see_doctor,
+        condition.sources,
+    )
+
+
+def _because(answers: Answers, index: _Index, cause: _Shown) -> list[str]:
+    """The answers for a cause, strongest first; for a cause only a rule points to, the
+    answers that made the rule fire."""
+    for_it = index.label_for
+    found = [for_it[n] for n in cause[2] if for_it[n]]
+    if found or not cause[3]:
+        return found
+    names = index.kb.questions.labels
+    for n in cause[3]:
+        for fact in sorted(index.rules[n].when.facts & answers.facts):
+            if names[fact] not in found:
+                found.append(names[fact])
+    return found
 
 
 def score(condition: Condition, answers: Answers) -> tuple[float, list[str], list[str]]:
@@ -411,18 +524,19 @@ def score(condition: Condition, answers: Answers) -> tuple[float, list[str], lis
     )
 
 
-def _rank(
-    answers: Answers, atoms: frozenset[str], index: _Index, fired: list[int]
-) -> tuple[PossibleCause, ...]:
-    totals = list(index.priors)
+def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown]:
+    context_totals, context_present = index.context_part(atoms)
+    totals = list(context_totals)
     evidence = [0.0] * len(totals)
     where, weights, counts = index.feature_position, index.feature_weight, index.feature_evidence
-    present = index.present.matching(atoms)  # sorted: grouped by condition, strongest first
-    for n in present:
+    clinical = index.present.matching(atoms)
+    for n in clinical:
         position = where[n]
         totals[position] += weights[n]
         if counts[n]:
             evidence[position] += weights[n]
+    # sorted: grouped by condition, strongest first
+    present = sorted(context_present + clinical) if context_present else clinical
 
     # rule numbers pointing to each suspected condition, most urgent first (the fired order)
     suspected: dict[int, list[int]] = {}
@@ -441,78 +555,44 @@ def _rank(
             continue
         rank = rank_of[numbers[0]]
         votes = sum(1 for n in numbers if rank_of[n] == rank)
-        candidates.append((rank, votes, totals[position], -position))
+        candidates.append((rank, votes, round(totals[position], 9), -position))
     # A cause no rule points to needs clinical evidence for it (so evidence > 0).
-    for position in {where[n] for n in present if counts[n]}.difference(suspected):
+    for position in {where[n] for n in clinical if counts[n]}.difference(suspected):
         total, found = totals[position], evidence[position]
         if total < MIN_SCORE or (found < MIN_EVIDENCE and total < LIKELY_SCORE):
             continue
         excluded = exclude[position]
         if excluded and any(ex.holds(atoms) for ex in excluded):
             continue
-        candidates.append((-1, 0, total, -position))
+        candidates.append((-1, 0, round(total, 9), -position))
     # Most urgent suspicion first, then the number of red flags at that level pointing to it,
-    # then the score, then the order of the data.
+    # then the score, then the order of the data. Scores are compared rounded to 1e-9, so that
+    # the order in which weights were added cannot break a tie.
     candidates.sort(reverse=True)
 
-    causes = []
-    labels, first = index.feature_label, index.first_feature
+    first = index.first_feature
+    shown = []
     for _, _, total, negative_position in candidates[:MAX_CONDITIONS]:
         position = -negative_position
-        condition = index.conditions[position]
-        pointing = [index.rules[n] for n in suspected.get(position, ())]
         features = present[
             bisect_left(present, first[position]) : bisect_left(present, first[position + 1])
         ]
-        because = [labels[n] for n in features if weights[n] > 0]
-        causes.append(
-            PossibleCause(
-                condition.id,
-                condition.name,
-                round(total, 2),
-                condition.urgency,
-                condition.summary,
-                tuple(because or _rule_labels(pointing, answers, index.kb)),
-                tuple(labels[n] for n in features if weights[n] <= 0),
-                tuple(rule.id for rule in pointing),
-                condition.doctor_checks,
-                condition.see_doctor,
-                condition.sources,
-            )
-        )
-    return tuple(causes)
-
-
-def _rule_labels(rules: list[Rule], answers: Answers, kb: Knowledge) -> list[str]:
-    labels: list[str] = []
-    for rule in rules:
-        for fact in sorted(rule.when.facts & answers.facts):
-            label = kb.questions.labels[fact]
-            if label not in labels:
-                labels.append(label)
-    return labels
+        shown.append((position, total, features, suspected.get(position, [])))
+    return shown
 
 
 def _advice(
-    atoms: frozenset[str], index: _Index, level: str, causes: tuple[PossibleCause, ...]
+    atoms: frozenset[str], index: _Index, level: str, causes: list[_Shown]
 ) -> tuple[AdviceItem, ...]:
     # Advice follows the cause: when a red flag points to a cause, the self-care of milder causes
     # ranked below it (manual therapy beside a suspected fracture, say) is left out.
-    kb = index.kb
-    suspected = [cause for cause in causes if cause.suspected_by]
-    pool = suspected or causes[:ADVICE_FROM_TOP]
-    in_pool = {cause.id for cause in pool}
-    wanted: list[str] = []
-    for cause in pool:
-        wanted.extend(kb.conditions[cause.id].advice)
-    wanted.extend(index.advice_for_all)
+    pool = [cause[0] for cause in causes if cause[3]] or [c[0] for c in causes[:ADVICE_FROM_TOP]]
+    in_pool = {index.conditions[position].id for position in pool}
+    plans = index.advice_plans[LEVEL_RANK[level]]
     chosen: dict[str, AdviceItem] = {}
-    plans = index.advice_plans
-    for aid in wanted:
+    for plan in [p for position in pool for p in plans[position]] + plans[-1]:
+        aid, when, unless, avoid_with, item = plan
         if aid in chosen:
-            continue
-        levels, when, unless, avoid_with, item = plans[aid]
-        if level not in levels:
             continue
         if when is not None and not when.holds(atoms):
             continue

@@ -16,7 +16,7 @@ repr, and pickling that rebuilds it in C.
 
 from __future__ import annotations
 
-from operator import itemgetter
+from collections import _tuplegetter  # type: ignore[attr-defined]  # namedtuple's field getter
 from typing import Any, ClassVar, dataclass_transform
 
 
@@ -34,7 +34,7 @@ class _RecordType(type):
                     defaults[field] = namespace[field]
                 elif defaults:
                     raise TypeError(f"{name}.{field}: a field without a default after one with")
-                namespace[field] = property(itemgetter(position), doc=f"Field {position}")
+                namespace[field] = _tuplegetter(position, f"Field {position}")
             namespace["_fields"] = fields
             namespace["_defaults"] = defaults
         return super().__new__(mcs, name, bases, namespace, **kwargs)

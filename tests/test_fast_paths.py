@@ -15,12 +15,14 @@ import json
 from typing import Any
 
 import pytest
+from conftest import load_cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_properties import answers_dicts
 
 from backpain_cli import batch
 from backpain_cli.answers import AnswersError, _check_value, loads_answers_json, parse_answers
-from backpain_cli.engine import _index
+from backpain_cli.engine import _index, assess, summarize
 from backpain_cli.expr import Expr, comparison_atoms, parse
 from backpain_cli.knowledge import load_knowledge
 
@@ -220,3 +222,19 @@ def test_batch_writes_the_same_without_orjson(monkeypatch: pytest.MonkeyPatch) -
             ]
         assert fast == plain
         assert counts == plain_counts
+
+
+# -- the batch summary --------------------------------------------------------------------------
+
+
+def test_the_summary_is_the_reports_summary_for_every_case() -> None:
+    for name, case in load_cases():
+        answers = parse_answers(case["answers"])
+        assert summarize(answers) == assess(answers).to_summary(), name
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=answers_dicts())
+def test_the_summary_is_the_reports_summary(document: dict[str, Any]) -> None:
+    answers = parse_answers(document)
+    assert summarize(answers) == assess(answers).to_summary()

@@ -515,8 +515,25 @@ def schema() -> None:
 
 def main() -> None:
     """Console entry point."""
+    every = app.registered_commands
     try:
+        _register_only(sys.argv[1:2])
         app()
     except KeyboardInterrupt:
         sys.stderr.write("\nbackpain: stopped.\n")
         sys.exit(int(ExitStatus.INTERRUPTED))
+    finally:
+        app.registered_commands = every
+
+
+def _register_only(first: list[str]) -> None:
+    """typer builds the options of every command on every run; when the first argument names a
+    command, keep only that one, as nothing else can run (`backpain --help`, a mistyped command
+    and shell completion still see them all)."""
+    named = [
+        command
+        for command in app.registered_commands
+        if first and (command.name or getattr(command.callback, "__name__", "")) == first[0]
+    ]
+    if named:
+        app.registered_commands = named

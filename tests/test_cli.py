@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,39 @@ def test_the_cli_knows_every_region_of_the_data(kb: Any) -> None:
 def test_batch_file_problems_are_named(tmp_path: Path) -> None:
     assert_bad_input(run_cli("batch", str(tmp_path / "none.jsonl")), "no such file")
     assert_bad_input(run_cli("batch", str(tmp_path)), "is a directory, not a JSON Lines file")
+
+
+def test_only_the_command_run_is_built_and_the_app_is_left_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() builds only the named command's options (a faster start), and puts every command
+    back afterwards, so the same process can run another."""
+    from backpain_cli import cli
+
+    every = list(cli.app.registered_commands)
+    seen: list[list[str]] = []
+    monkeypatch.setattr(cli, "app", _Recording(cli.app, seen), raising=True)
+    for argv in (["backpain", "schema"], ["backpain", "--help"], ["backpain", "nope"]):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit):
+            cli.main()
+    assert seen[0] == ["schema"]
+    assert seen[1] == seen[2] == [c.callback.__name__ for c in every]  # type: ignore[union-attr]
+    assert cli.app.registered_commands == every
+
+
+class _Recording:
+    """The app, noting which commands are registered each time it runs."""
+
+    def __init__(self, app: Any, seen: list[list[str]]) -> None:
+        self.__dict__["_app"], self.__dict__["_seen"] = app, seen
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._app, name, value)
+
+    def __call__(self) -> None:
+        self._seen.append([c.callback.__name__ for c in self._app.registered_commands])
+        self._app()

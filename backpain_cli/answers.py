@@ -54,15 +54,16 @@ class Answers(Record):
 def parse_answers(data: object, questions: Questions | None = None) -> Answers:
     """Validate a decoded answers mapping and return typed Answers, or raise AnswersError."""
     questions = questions or load_questions()
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise AnswersError("", f"the answers must be a JSON object, not {_json_type(data)}")
-    keys, fact_names = questions.keys, questions.fact_names
+    keys, fact_names, order = questions.keys, questions.fact_names, questions.order
+    in_order, last = True, -1
     values: dict[str, Any] = {}
     facts: list[str] = []
     numbers: dict[str, float] = {}
     value: Any
     for key, raw in data.items():
-        question = keys.get(key) if isinstance(key, str) else None
+        question = keys.get(key)
         if question is None:
             raise AnswersError(str(key), "unknown key" + _suggest(str(key), keys))
         if raw is None:
@@ -96,6 +97,8 @@ def parse_answers(data: object, questions: Questions | None = None) -> Answers:
                 value = _check_value(key, raw, question, questions)
             numbers[key] = value
         values[key] = value
+        if in_order:
+            in_order, last = order[key] > last, order[key]
     for key in questions.required:
         if key not in values:
             question = keys[key]
@@ -109,8 +112,9 @@ def parse_answers(data: object, questions: Questions | None = None) -> Answers:
         raise AnswersError(
             "pregnant", "'yes' does not fit sex 'male' (sex assigned at birth); check both answers"
         )
-    ordered = {key: values[key] for key in keys if key in values}
-    return Answers(ordered, frozenset(facts), numbers)
+    if not in_order:
+        values = {key: values[key] for key in keys if key in values}  # in the questions' order
+    return Answers(values, frozenset(facts), numbers)
 
 
 def _check_value(key: str, raw: object, question: Question, questions: Questions) -> Any:

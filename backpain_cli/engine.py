@@ -527,14 +527,14 @@ def score(condition: Condition, answers: Answers) -> tuple[float, list[str], lis
 def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown]:
     context_totals, context_present = index.context_part(atoms)
     totals = list(context_totals)
-    evidence = [0.0] * len(totals)
+    evidence: dict[int, float] = {}  # position -> the clinical evidence for it, where there is
     where, weights, counts = index.feature_position, index.feature_weight, index.feature_evidence
     clinical = index.present.matching(atoms)
     for n in clinical:
         position = where[n]
         totals[position] += weights[n]
         if counts[n]:
-            evidence[position] += weights[n]
+            evidence[position] = evidence.get(position, 0.0) + weights[n]
     # sorted: grouped by condition, strongest first
     present = sorted(context_present + clinical) if context_present else clinical
 
@@ -557,8 +557,10 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
         votes = sum(1 for n in numbers if rank_of[n] == rank)
         candidates.append((rank, votes, round(totals[position], 9), -position))
     # A cause no rule points to needs clinical evidence for it (so evidence > 0).
-    for position in {where[n] for n in clinical if counts[n]}.difference(suspected):
-        total, found = totals[position], evidence[position]
+    for position, found in evidence.items():
+        if position in suspected:
+            continue
+        total = totals[position]
         if total < MIN_SCORE or (found < MIN_EVIDENCE and total < LIKELY_SCORE):
             continue
         excluded = exclude[position]

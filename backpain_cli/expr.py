@@ -26,7 +26,7 @@ Predicate = Callable[[Facts, Numbers], bool]
 #: Facts and the atoms of comparisons that hold, in one set (see `atom`).
 Atoms = frozenset[str]
 AtomPredicate = Callable[[Atoms], bool]
-_Part = tuple[AtomPredicate, str | None]
+_Part = tuple[AtomPredicate, str | frozenset[str] | None]
 Node = tuple[Any, ...]
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -93,18 +93,11 @@ def _compiled(expr: Expr) -> tuple[AtomPredicate, Predicate, Expr]:
 
 
 def _compile_tests(expr: Expr) -> tuple[AtomPredicate, Predicate]:
-    tree, trigger, comparisons = expr.tree, expr.trigger, expr.numbers
+    tree, comparisons = expr.tree, expr.numbers
     if tree[0] == "fact":  # one answer: the most common condition by far
         fact = f"{tree[1]}.{tree[2]}"
         return expr.facts.issubset, (lambda f, n: fact in f)
-    holds, _atom = _compile(tree)
-    if trigger is not None:
-        # A quick C-level check turns most conditions down before the full test runs.
-        full = holds
-
-        def holds(a: Atoms) -> bool:
-            return not trigger.isdisjoint(a) and full(a)
-
+    holds, _shape = _compile(tree)
     if comparisons:
         return holds, (lambda f, n: holds(f | comparison_atoms(comparisons, n)))
     return holds, (lambda f, n: holds(f))
@@ -251,29 +244,32 @@ class _Parser:
 
 
 def _compile(node: Node) -> _Part:
-    """A parsed condition as a test over atoms. Returns (predicate, atom): `atom` is set when
-    the node is one fact or comparison, so that `or` and `and` of plain atoms become one set
-    operation, done in C."""
+    """A parsed condition as a test over atoms. Returns (predicate, shape): the shape is the
+    atom when the node is one fact or comparison, the set of atoms when it is an `or` of atoms
+    (true when any is present), else None; `and` and `or` fold these into set operations done
+    in C, so that a typical condition is one Python call."""
     kind = node[0]
     if kind in ("fact", "cmp"):
         name = f"{node[1]}.{node[2]}" if kind == "fact" else atom(node[1], node[2], node[3])
         return (lambda a: name in a), name
     if kind == "not":
-        inner, _atom = _compile(node[1])
+        inner, _shape = _compile(node[1])
         return (lambda a: not inner(a)), None
     if kind == "atleast":
         count, compiled = node[1], [_compile(part) for part in node[2]]
-        atoms = [name for _test, name in compiled if name]
+        atoms = [shape for _test, shape in compiled if isinstance(shape, str)]
         if len(atoms) == len(compiled):
             return (lambda a: sum(1 for name in atoms if name in a) >= count), None
-        parts = [test for test, _name in compiled]
+        parts = [test for test, _shape in compiled]
         return (lambda a: sum(1 for part in parts if part(a)) >= count), None
     compiled = [_compile(part) for part in node[1]]
-    names = frozenset(name for _test, name in compiled if name)
-    others = [test for test, name in compiled if not name]
+    names = frozenset(shape for _test, shape in compiled if isinstance(shape, str))
+    sets = [shape for _test, shape in compiled if isinstance(shape, frozenset)]
+    others = [test for test, shape in compiled if shape is None]
     if kind == "or":
+        names = names.union(*sets)
         if not others:
-            return (lambda a: not names.isdisjoint(a)), None
+            return (lambda a: not names.isdisjoint(a)), names
         if not names and len(others) == 2:
             first, second = others
             return (lambda a: first(a) or second(a)), None
@@ -281,15 +277,33 @@ def _compile(node: Node) -> _Part:
             other = others[0]
             return (lambda a: not names.isdisjoint(a) or other(a)), None
         return (lambda a: not names.isdisjoint(a) or any(o(a) for o in others)), None
-    if not others:
-        return (lambda a: names <= a), None
-    if not names and len(others) == 2:
+    return _all_of(names, sets, others), None
+
+
+def _all_of(
+    names: frozenset[str], sets: list[frozenset[str]], others: list[AtomPredicate]
+) -> AtomPredicate:
+    """`and`: every atom in `names` present, one of each set present, every other part true."""
+    if not others and len(sets) == 1:
+        (one,) = sets
+        if not names:
+            return lambda a: not one.isdisjoint(a)
+        return lambda a: names <= a and not one.isdisjoint(a)
+    if not others and len(sets) == 2:
+        one, two = sets
+        return lambda a: names <= a and not one.isdisjoint(a) and not two.isdisjoint(a)
+    if not sets and len(others) == 1:
+        (other,) = others
+        return lambda a: names <= a and other(a)
+    if len(sets) == 1 and len(others) == 1:
+        (one,), (other,) = sets, others
+        return lambda a: names <= a and not one.isdisjoint(a) and other(a)
+    if not sets and not names and len(others) == 2:
         first, second = others
-        return (lambda a: first(a) and second(a)), None
-    if len(others) == 1:
-        other = others[0]
-        return (lambda a: names <= a and other(a)), None
-    return (lambda a: names <= a and all(o(a) for o in others)), None
+        return lambda a: first(a) and second(a)
+    return lambda a: (
+        names <= a and all(not one.isdisjoint(a) for one in sets) and all(o(a) for o in others)
+    )
 
 
 def _is_comparison(name: str) -> bool:

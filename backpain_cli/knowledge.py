@@ -170,6 +170,8 @@ class Questions(Record):
     required: tuple[str, ...]
     #: key -> id -> its fact "key.id": the ids allowed, for checking answers quickly
     fact_names: Mapping[str, Mapping[str, str]] = {}
+    #: key -> its place in `keys`
+    order: Mapping[str, int] = {}
 
     def fact_exists(self, fact: str) -> bool:
         return fact in self.labels
@@ -245,6 +247,7 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
         labels,
         tuple(key for key, question in keys.items() if question.required),
         {key: {i: f"{key}.{i}" for i in values} for key, values in vocabulary.items()},
+        {key: place for place, key in enumerate(keys)},
     )
     for question in questions:
         if question.when is not None:

@@ -2,10 +2,14 @@
 
     python benchmarks/batch.py                 # 50,000 records, compact output
     python benchmarks/batch.py --records 200000 --full
+    python benchmarks/batch.py --instructions  # also instructions per record (valgrind)
 
 The records cycle through the answers of the clinical case suite (tests/cases), so the mix of
 presentations is realistic rather than one answer repeated. Run it with the Python of the
 environment backpain is installed in. The process is pinned to one CPU where the system allows.
+Times on a shared machine vary from minute to minute; instructions per record (the difference
+between a run of 1,000 and one of 4,000 records under valgrind, so start-up cancels out) repeat
+exactly, for comparing one change with another.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +33,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--full", action="store_true", help="whole reports, not summaries")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions with valgrind"
+    )
     options = parser.parse_args()
     answers = [
         json.dumps(json.loads(path.read_text())["answers"]) for path in sorted(CASES.glob("*.json"))
@@ -47,10 +56,41 @@ def main() -> None:
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
             )
             seconds.append(time.perf_counter() - start)
+        per_record = (
+            _per_record(answers, backpain, options.full, Path(tmp))
+            if options.instructions
+            else None
+        )
     best = min(seconds)
     kind = "full reports" if options.full else "summaries"
     print(f"{options.records:,} records ({kind}), best of {options.runs}: {best:.2f} s")
     print(f"{options.records / best:,.0f} assessments per second, whole process, one core")
+    if per_record is not None:
+        print(f"{per_record:,.0f} instructions per record")
+
+
+def _per_record(answers: list[str], backpain: str, full: bool, tmp: Path) -> float | None:
+    """Instructions per record: runs of 1,000 and 4,000 records under valgrind, subtracted."""
+    if shutil.which("valgrind") is None:
+        return None
+    counts = []
+    for records in (1_000, 4_000):
+        source = tmp / f"count-{records}.jsonl"
+        source.write_text("".join(answers[n % len(answers)] + "\n" for n in range(records)))
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", backpain, "batch"]
+            + [str(source)]
+            + (["--full"] if full else []),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if found is None:
+            return None
+        counts.append(int(found.group(1)))
+    return (counts[1] - counts[0]) / 3_000
 
 
 if __name__ == "__main__":

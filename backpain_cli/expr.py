@@ -284,6 +284,8 @@ def _all_of(
     names: frozenset[str], sets: list[frozenset[str]], others: list[AtomPredicate]
 ) -> AtomPredicate:
     """`and`: every atom in `names` present, one of each set present, every other part true."""
+    if not others and not sets:
+        return lambda a: names <= a
     if not others and len(sets) == 1:
         (one,) = sets
         if not names:

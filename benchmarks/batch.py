@@ -4,8 +4,10 @@
     python benchmarks/batch.py --records 200000 --full
     python benchmarks/batch.py --instructions  # also instructions per record (valgrind)
 
-The records cycle through the answers of the clinical case suite (tests/cases), so the mix of
-presentations is realistic rather than one answer repeated. Run it with the Python of the
+The records are the answers of the clinical case suite (tests/cases) in turn, each with its
+age, severity and duration moved a little at random (seeded), so that the mix of presentations
+is realistic and nearly every record differs from every other: no cache of whole records
+could flatter the rate. Run it with the Python of the
 environment backpain is installed in. The process is pinned to one CPU where the system allows.
 Times on a shared machine vary from minute to minute; instructions per record (the difference
 between a run of 1,000 and one of 4,000 records under valgrind, so start-up cancels out) repeat
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -37,15 +40,14 @@ def main() -> None:
         "--instructions", action="store_true", help="also count instructions with valgrind"
     )
     options = parser.parse_args()
-    answers = [
-        json.dumps(json.loads(path.read_text())["answers"]) for path in sorted(CASES.glob("*.json"))
-    ]
+    cases = [json.loads(path.read_text())["answers"] for path in sorted(CASES.glob("*.json"))]
+    answers = [_varied(cases, number) for number in range(options.records)]
     backpain = str(Path(sys.executable).parent / "backpain")
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "cohort.jsonl"
         with source.open("w") as out:
-            for number in range(options.records):
-                out.write(answers[number % len(answers)] + "\n")
+            for line in answers:
+                out.write(line + "\n")
         command = [backpain, "batch", str(source)] + (["--full"] if options.full else [])
         if hasattr(os, "sched_setaffinity"):
             command = ["taskset", "-c", "0", *command]
@@ -57,9 +59,7 @@ def main() -> None:
             )
             seconds.append(time.perf_counter() - start)
         per_record = (
-            _per_record(answers, backpain, options.full, Path(tmp))
-            if options.instructions
-            else None
+            _per_record(cases, backpain, options.full, Path(tmp)) if options.instructions else None
         )
     best = min(seconds)
     kind = "full reports" if options.full else "summaries"
@@ -69,14 +69,30 @@ def main() -> None:
         print(f"{per_record:,.0f} instructions per record")
 
 
-def _per_record(answers: list[str], backpain: str, full: bool, tmp: Path) -> float | None:
+def _varied(cases: list[dict[str, object]], number: int) -> str:
+    """Case `number` (in turn), with age, severity and duration moved a little."""
+    chance = random.Random(number)
+    record = dict(cases[number % len(cases)])
+    for key, low, high, spread in (("age", 0, 120, 6), ("severity", 0, 10, 1)):
+        value = record.get(key)
+        if isinstance(value, int):
+            record[key] = min(high, max(low, value + chance.randint(-spread, spread)))
+    days = record.get("duration_days")
+    if isinstance(days, int | float):
+        record["duration_days"] = max(0, round(days * chance.uniform(0.7, 1.3)))
+    return json.dumps(record)
+
+
+def _per_record(
+    cases: list[dict[str, object]], backpain: str, full: bool, tmp: Path
+) -> float | None:
     """Instructions per record: runs of 1,000 and 4,000 records under valgrind, subtracted."""
     if shutil.which("valgrind") is None:
         return None
     counts = []
     for records in (1_000, 4_000):
         source = tmp / f"count-{records}.jsonl"
-        source.write_text("".join(answers[n % len(answers)] + "\n" for n in range(records)))
+        source.write_text("".join(_varied(cases, n) + "\n" for n in range(records)))
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", backpain, "batch"]
             + [str(source)]

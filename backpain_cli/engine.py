@@ -357,11 +357,13 @@ class _Filed:
             else:
                 for name in trigger:
                     self.maybe.setdefault(name, []).append(local)
+        self.filed = frozenset(self.exact) | frozenset(self.maybe)
 
     def matching(self, atoms: frozenset[str]) -> list[int]:
         exact, maybe, holds = self.exact, self.maybe, self.holds
-        found = {n for name in atoms if name in exact for n in exact[name]}
-        tested = {n for name in atoms if name in maybe for n in maybe[name]}
+        filed = atoms & self.filed  # in C: the atoms answered that anything here is filed under
+        found = {n for name in filed if name in exact for n in exact[name]}
+        tested = {n for name in filed if name in maybe for n in maybe[name]}
         tested.update(self.always)
         for local in tested:
             test = holds[local]

@@ -412,9 +412,15 @@ def compile_knowledge(root: Traversable) -> bytes:
 def urgency(answers: Answers, kb: Knowledge) -> tuple[str, tuple[Rule, ...]]:
     """The level and the rules that set it, highest level first."""
     index = _index(kb)
-    numbers = index.fired.matching(index.comparisons.atoms(answers))
-    rules = index.rules
-    return (rules[numbers[0]].level if numbers else LEVELS[0]), tuple(rules[n] for n in numbers)
+    level, fired = _urgency(index.comparisons.atoms(answers), index)
+    return level, tuple(index.rules[n] for n in fired)
+
+
+def _urgency(atoms: frozenset[str], index: _Index) -> tuple[str, list[int]]:
+    """The level and the numbers of the rules that fired, in report order (highest level
+    first): the level is the first one's, or self-care when none fired."""
+    fired = index.fired.matching(atoms)
+    return (index.rules[fired[0]].level if fired else LEVELS[0]), fired
 
 
 def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default") -> Assessment:
@@ -473,8 +479,7 @@ def _decide(
 ) -> tuple[str, list[int], list[_Shown], tuple[AdviceItem, ...]]:
     """The level, the rules fired (report order), the causes shown and the advice chosen."""
     atoms = index.comparisons.atoms(answers)
-    fired = index.fired.matching(atoms)
-    level = index.rules[fired[0]].level if fired else LEVELS[0]
+    level, fired = _urgency(atoms, index)
     shown = _rank(atoms, index, fired)
     return level, fired, shown, _advice(atoms, index, level, shown)
 

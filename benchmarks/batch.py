@@ -20,13 +20,13 @@ import argparse
 import json
 import os
 import random
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _instructions import count
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "cases"
 
@@ -87,25 +87,14 @@ def _per_record(
     cases: list[dict[str, object]], backpain: str, full: bool, tmp: Path
 ) -> float | None:
     """Instructions per record: runs of 1,000 and 4,000 records under valgrind, subtracted."""
-    if shutil.which("valgrind") is None:
-        return None
     counts = []
     for records in (1_000, 4_000):
         source = tmp / f"count-{records}.jsonl"
         source.write_text("".join(_varied(cases, n) + "\n" for n in range(records)))
-        done = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", backpain, "batch"]
-            + [str(source)]
-            + (["--full"] if full else []),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=True,
-        )
-        found = re.search(r"Collected : (\d+)", done.stderr)
+        found = count([backpain, "batch", str(source)] + (["--full"] if full else []))
         if found is None:
             return None
-        counts.append(int(found.group(1)))
+        counts.append(found)
     return (counts[1] - counts[0]) / 3_000
 
 

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _instructions import count
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "tests" / "examples" / "kidney_stone_left.json"
 BASELINE = 'python -c "import typer"'
@@ -44,21 +44,6 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
-
-
-def _instructions(command: list[str], env: dict[str, str]) -> int | None:
-    if shutil.which("valgrind") is None:
-        return None
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    return int(found.group(1)) if found else None
 
 
 def main() -> None:
@@ -87,7 +72,7 @@ def main() -> None:
             for name, command in commands.items():
                 samples[name].append(_run(command, env))
         counts = (
-            {name: _instructions(command, env) for name, command in commands.items()}
+            {name: count(command, env) for name, command in commands.items()}
             if options.instructions
             else {}
         )

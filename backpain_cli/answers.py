@@ -19,6 +19,15 @@ FORMAT_VERSION = 1
 #: An answers file is a few hundred bytes; anything this large is a mistake, not a person.
 MAX_FILE_BYTES = 1_000_000
 MAX_NESTING = 32
+#: Answers that cannot both be given: the two facts, the field an error names, and its message.
+CONFLICTS = (
+    (
+        "sex.male",
+        "pregnant.yes",
+        "pregnant",
+        "'yes' does not fit sex 'male' (sex assigned at birth); check both answers",
+    ),
+)
 
 
 class AnswersError(ValueError):
@@ -108,13 +117,13 @@ def parse_answers(data: object, questions: Questions | None = None) -> Answers:
                 else question.expected()
             )
             raise AnswersError(key, f"missing; this answer is required: {expected}")
-    if values.get("sex") == "male" and values.get("pregnant") == "yes":
-        raise AnswersError(
-            "pregnant", "'yes' does not fit sex 'male' (sex assigned at birth); check both answers"
-        )
+    checked = frozenset(facts)
+    for one, other, path, message in CONFLICTS:
+        if one in checked and other in checked:
+            raise AnswersError(path, message)
     if not in_order:
         values = {key: values[key] for key in keys if key in values}  # in the questions' order
-    return Answers(values, frozenset(facts), numbers)
+    return Answers(values, checked, numbers)
 
 
 def _check_value(key: str, raw: object, question: Question, questions: Questions) -> Any:

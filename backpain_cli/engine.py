@@ -12,7 +12,7 @@ Two separate questions, as in the design:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,10 @@ LIKELY_SCORE = -1.0
 CONTEXT_KEYS = frozenset({"age", "sex", "side", "area"})
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
+# The thresholds above in millionths, as scores are compared (see _rank).
+_MIN_SCORE, _MIN_EVIDENCE, _LIKELY_SCORE = (
+    round(x * 1e6) for x in (MIN_SCORE, MIN_EVIDENCE, LIKELY_SCORE)
+)
 OUTPUT_VERSION = 1
 
 
@@ -199,6 +203,8 @@ class _Index:
         self.rules = sorted(kb.rules, key=lambda rule: -LEVEL_RANK[rule.level])
         self.reasons = [Reason(r.id, r.level, r.reason, r.sources) for r in self.rules]
         self.rule_rank = [LEVEL_RANK[r.level] for r in self.rules]
+        self.rule_ids = [r.id for r in self.rules]
+        self.condition_ids = [c.id for c in self.conditions]
         self.rule_suspects = [tuple(self.position[c] for c in r.suspects) for r in self.rules]
         self.fired = _Filed(list(enumerate(rule.when for rule in self.rules)))
         # Features strongest first within each condition, so that "because" lists come out in
@@ -223,7 +229,13 @@ class _Index:
         ]
         # Features about who the person is and where it hurts (age, sex, side, area) are the
         # same for everyone with that context: worked out once per context, and kept.
-        self.present = _Filed([(n, f.when) for n, (_, f) in enumerate(features) if clinical[n]])
+        self.present = _Features(
+            [
+                (n, self.feature_position[n], f.weight, self.feature_evidence[n], f.when)
+                for n, (_, f) in enumerate(features)
+                if clinical[n]
+            ]
+        )
         self.context = _Filed([(n, f.when) for n, (_, f) in enumerate(features) if not clinical[n]])
         self.context_atoms = frozenset(
             name
@@ -231,7 +243,12 @@ class _Index:
             for name in condition.facts | {atom(*c) for c in condition.numbers}
         )
         self.context_parts: dict[frozenset[str], tuple[list[float], list[int]]] = {}
-        self.exclude = [c.exclude for c in self.conditions]
+        #: each condition's exclusions (or None), and the test of them once first needed
+        self.excluded = [c.exclude or None for c in self.conditions]
+        self.exclusions: list[AtomPredicate | None] = [None] * len(self.conditions)
+        #: fired rules (their numbers) -> {place of a cause they point to: (the level of the
+        #: most urgent, how many at that level, the rules, most urgent first)}
+        self.suspected: dict[tuple[int, ...], dict[int, tuple[int, int, list[int]]]] = {}
         # For each level (by rank), each condition's advice given at that level, in order, and
         # last the advice for everyone (general, or given on a `when`): each as its id, its
         # `when` and `unless` tests, the causes it must not sit beside, and the item a report
@@ -259,6 +276,48 @@ class _Index:
         expressions += [e for a in kb.advice.values() for e in (a.when, a.unless) if e]
         self.comparisons = _Comparisons(c for e in expressions for c in e.numbers)
         self._wording: dict[tuple[str, str], tuple[str, str, tuple[SafetyNetGroup, ...]]] = {}
+        #: (level rank, the causes advice comes from) -> the advice that may be given, with
+        #: its `when` and `unless` tests
+        self.advice_steps: dict[tuple[int, ...], tuple[_AdviceStep, ...]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickles: the index without what assessments added to it (caches, tests)."""
+        state = dict(self.__dict__)
+        state["context_parts"], state["suspected"], state["advice_steps"] = {}, {}, {}
+        state["_wording"] = {}
+        state["exclusions"] = [None] * len(self.exclusions)
+        return state
+
+    def advice_for(self, rank: int, pool: list[int]) -> tuple[_AdviceStep, ...]:
+        """The advice that may be given at a level (by rank) for the causes in the pool, in
+        order, each once: what its `when` and `unless` say of the answers decides. Kept, as
+        the same few pools come again and again."""
+        key = (rank, *pool)
+        steps = self.advice_steps.get(key)
+        if steps is None:
+            plans = self.advice_plans[rank]
+            in_pool = {self.conditions[position].id for position in pool}
+            seen: set[str] = set()
+            found = []
+            for aid, when, unless, avoid_with, item in [
+                *(plan for position in pool for plan in plans[position]),
+                *plans[-1],
+            ]:
+                if aid in seen:
+                    continue
+                seen.add(aid)
+                if avoid_with.isdisjoint(in_pool):  # else wrong for a cause it would sit beside
+                    found.append(
+                        (
+                            when.holds if when is not None else None,
+                            unless.holds if unless is not None else None,
+                            item,
+                        )
+                    )
+            if len(self.advice_steps) >= 10_000:  # a bound, as for contexts
+                self.advice_steps.clear()
+            steps = self.advice_steps[key] = tuple(found)
+        return steps
 
     def context_part(self, atoms: frozenset[str]) -> tuple[list[float], list[int]]:
         """The scores of every condition from its prior and the context features present, and
@@ -274,6 +333,35 @@ class _Index:
                 self.context_parts.clear()
             part = self.context_parts[context] = (totals, present)
         return part
+
+    def exclusion(self, position: int) -> AtomPredicate:
+        """The test of whether any exclusion of the condition in this place holds."""
+        test = self.exclusions[position]
+        if test is None:
+            tests = [ex.holds for ex in self.excluded[position] or ()]
+            test = self.exclusions[position] = lambda atoms: any(t(atoms) for t in tests)
+        return test
+
+    def suspicions(self, fired: list[int]) -> dict[int, tuple[int, int, list[int]]]:
+        """The causes these fired rules point to (see `suspected`); kept, as the same few sets
+        of rules fire again and again."""
+        key = tuple(fired)
+        found = self.suspected.get(key)
+        if found is None:
+            pointing: dict[int, list[int]] = {}
+            for n in fired:
+                for position in self.rule_suspects[n]:
+                    pointing.setdefault(position, []).append(n)
+            rank_of = self.rule_rank
+            found = {}
+            for position, numbers in pointing.items():
+                rank = rank_of[numbers[0]]
+                votes = sum(1 for n in numbers if rank_of[n] == rank)
+                found[position] = (rank, votes, numbers)
+            if len(self.suspected) >= 10_000:  # a bound, as for contexts
+                self.suspected.clear()
+            self.suspected[key] = found
+        return found
 
     def wording(self, level: str, place: Region) -> tuple[str, str, tuple[SafetyNetGroup, ...]]:
         """Headline, action and safety net for a level in a region (the same for everyone)."""
@@ -313,11 +401,18 @@ class _Comparisons:
                     for x in samples
                 ],
             )
+        self.known: dict[tuple[str, float], frozenset[str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "known": {}}
 
     def atoms(self, answers: Answers) -> frozenset[str]:
         """The facts answered and the atoms of the comparisons that hold."""
-        holding = self.holding(answers.numbers)
-        return answers.facts | holding if holding else answers.facts
+        return self.atoms_of(answers.facts, answers.numbers)
+
+    def atoms_of(self, facts: Iterable[str], numbers: Mapping[str, float]) -> frozenset[str]:
+        """As `atoms`, from the facts and numbers of checked answers."""
+        return frozenset(facts).union(*self.holding_each(numbers))
 
     def holding(self, numbers: Mapping[str, float]) -> frozenset[str]:
         """The atoms of the comparisons that hold for these numbers."""
@@ -330,6 +425,20 @@ class _Comparisons:
                 at = i < len(thresholds) and thresholds[i] == value
                 found.append(regions[2 * i + 1 if at else 2 * i])
         return frozenset().union(*found)
+
+    def holding_each(self, numbers: Mapping[str, float]) -> list[frozenset[str]]:
+        """As `holding`, a set for each number (kept by value: ages and scores repeat)."""
+        known = self.known
+        found = []
+        for key, value in numbers.items():
+            atoms = known.get((key, value))
+            if atoms is None:
+                atoms = self.holding({key: value})
+                if len(known) >= 100_000:  # a bound: there are few ages, scores and durations
+                    known.clear()
+                known[(key, value)] = atoms
+            found.append(atoms)
+        return found
 
 
 class _Filed:
@@ -358,20 +467,74 @@ class _Filed:
                 for name in trigger:
                     self.maybe.setdefault(name, []).append(local)
         self.filed = frozenset(self.exact) | frozenset(self.maybe)
+        #: atom -> (exact numbers, maybe places): one lookup for each atom present
+        self.under = {
+            name: (tuple(self.exact.get(name, ())), tuple(self.maybe.get(name, ())))
+            for name in self.filed
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickles: without the tests compiled so far (functions do not pickle)."""
+        return {**self.__dict__, "holds": [None] * len(self.holds)}
 
     def matching(self, atoms: frozenset[str]) -> list[int]:
-        exact, maybe, holds = self.exact, self.maybe, self.holds
         filed = atoms & self.filed  # in C: the atoms answered that anything here is filed under
-        found = {n for name in filed if name in exact for n in exact[name]}
-        tested = {n for name in filed if name in maybe for n in maybe[name]}
-        tested.update(self.always)
+        if not filed and not self.always:
+            return []
+        under, holds = self.under, self.holds
+        found: list[int] = []
+        tested: set[int] = set(self.always)
+        for name in filed:
+            exact, maybe = under[name]
+            if exact:
+                found += exact
+            if maybe:
+                tested.update(maybe)
         for local in tested:
             test = holds[local]
             if test is None:
                 test = holds[local] = self.conditions[local].holds
             if test(atoms):
-                found.add(self.numbers[local])
-        return sorted(found)
+                found.append(self.numbers[local])
+        return sorted(set(found))
+
+
+class _Features:
+    """The clinical features, filed for scoring. Under each atom, the features that hold
+    whenever it is present: those that are that atom alone, as their numbers, the places of
+    the causes that those counting as evidence raise, and (place, weight) pairs of those that
+    count as evidence and of the others; and the features that are an `or` of atoms (under each
+    of their atoms, to be counted once) as (number, place, weight, counts as evidence). The
+    rest (an `and`, an `atleast`) are tested as `_Filed` tests them."""
+
+    def __init__(self, features: list[tuple[int, int, float, bool, Expr]]) -> None:
+        by_atom: dict[str, tuple[list[Any], ...]] = {}
+        tested = []
+        for number, position, weight, evidence, when in features:
+            tree = when.tree
+            if not _any_of_atoms(tree):
+                tested.append((number, when))
+                continue
+            for name in sorted(when.trigger or ()):
+                numbers, raised, strong, other, shared = by_atom.setdefault(
+                    name, ([], [], [], [], [])
+                )
+                if tree[0] == "or":
+                    shared.append((number, position, weight, evidence))
+                    continue
+                numbers.append(number)
+                if evidence:
+                    raised.append(position)
+                    strong.append((position, weight))
+                else:
+                    other.append((position, weight))
+        self.by_atom = {name: tuple(map(tuple, parts)) for name, parts in by_atom.items()}
+        self.tested = _Filed(tested)
+        self.atoms = frozenset(self.by_atom)
+        self.weights = {
+            number: (position, weight, evidence)
+            for number, position, weight, evidence, _ in features
+        }
 
 
 def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
@@ -428,14 +591,15 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
     kb = kb or load_knowledge()
     index = _index(kb)
     place = kb.regions.get(region, kb.regions["default"])
-    level, fired, shown, chosen = _decide(answers, index)
+    atoms = index.comparisons.atoms(answers)
+    level, fired, shown, chosen = _decide(atoms, index)
     headline, action, net = index.wording(level, place)
     return Assessment(
         level=level,
         headline=headline,
         action=action,
         reasons=tuple(index.reasons[n] for n in fired),
-        conditions=tuple(_possible_cause(answers, index, cause) for cause in shown),
+        conditions=tuple(_possible_cause(atoms, index, cause) for cause in shown),
         advice=chosen,
         see_a_doctor=net,
         region=place.id,
@@ -447,24 +611,39 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
 
 
 def summarize(answers: Answers, kb: Knowledge | None = None) -> dict[str, Any]:
-    """`assess(answers, kb).to_summary()`, without building the report around it: what batch
-    writes for each line."""
+    """`assess(answers, kb).to_summary()`, without building the report around it."""
     index = _index(kb or load_knowledge())
-    level, fired, shown, chosen = _decide(answers, index)
-    rules, conditions = index.rules, index.conditions
+    return _summary(index.comparisons.atoms(answers), index)
+
+
+def summarizer(kb: Knowledge) -> Callable[[Iterable[str], Mapping[str, float]], dict[str, Any]]:
+    """`summarize` for many assessments (what batch writes for each line): a function from the
+    facts and numbers of checked answers (as `Answers` holds them) to the summary."""
+    index = _index(kb)
+    atoms_of = index.comparisons.atoms_of
+
+    def summary(facts: Iterable[str], numbers: Mapping[str, float]) -> dict[str, Any]:
+        return _summary(atoms_of(facts, numbers), index)
+
+    return summary
+
+
+def _summary(atoms: frozenset[str], index: _Index) -> dict[str, Any]:
+    level, fired, shown, chosen = _decide(atoms, index)
+    ids = index.condition_ids
     return {
         "version": OUTPUT_VERSION,
         "urgency": level,
-        "reasons": [rules[n].id for n in fired],
+        "reasons": list(map(index.rule_ids.__getitem__, fired)),
         "conditions": [
             {
-                "id": conditions[cause[0]].id,
-                "score": round(cause[1], 2),
-                "because": _because(answers, index, cause),
+                "id": ids[cause[0]],
+                "score": _score_shown(cause[1]),
+                "because": _because(atoms, index, cause),
             }
             for cause in shown
         ],
-        "advice": [item.id for item in chosen],
+        "advice": [item[0] for item in chosen],  # their ids
     }
 
 
@@ -472,29 +651,30 @@ def summarize(answers: Answers, kb: Knowledge | None = None) -> dict[str, Any]:
 #: the features present (strongest first) and the fired rules pointing to it (most urgent first).
 #: A plain tuple: one is made for every cause shown in every assessment.
 _Shown = tuple[int, float, list[int], list[int]]
+#: An advice item that may be given, with the tests of its `when` and `unless` (None: none).
+_AdviceStep = tuple[AtomPredicate | None, AtomPredicate | None, AdviceItem]
 
 
 def _decide(
-    answers: Answers, index: _Index
+    atoms: frozenset[str], index: _Index
 ) -> tuple[str, list[int], list[_Shown], tuple[AdviceItem, ...]]:
     """The level, the rules fired (report order), the causes shown and the advice chosen."""
-    atoms = index.comparisons.atoms(answers)
     level, fired = _urgency(atoms, index)
     shown = _rank(atoms, index, fired)
     return level, fired, shown, _advice(atoms, index, level, shown)
 
 
-def _possible_cause(answers: Answers, index: _Index, cause: _Shown) -> PossibleCause:
+def _possible_cause(atoms: frozenset[str], index: _Index, cause: _Shown) -> PossibleCause:
     position, total, features, pointing = cause
     condition = index.conditions[position]
     weights, labels = index.feature_weight, index.feature_label
     return PossibleCause(
         condition.id,
         condition.name,
-        round(total, 2),
+        _score_shown(total),
         condition.urgency,
         condition.summary,
-        tuple(_because(answers, index, cause)),
+        tuple(_because(atoms, index, cause)),
         tuple(labels[n] for n in features if weights[n] <= 0),
         tuple(index.rules[n].id for n in pointing),
         condition.doctor_checks,
@@ -503,16 +683,20 @@ def _possible_cause(answers: Answers, index: _Index, cause: _Shown) -> PossibleC
     )
 
 
-def _because(answers: Answers, index: _Index, cause: _Shown) -> list[str]:
+def _score_shown(total: float) -> float:
+    """A score as reports show it: to two places (what the data's weights have), never -0.0."""
+    return round(total * 100) / 100
+
+
+def _because(atoms: frozenset[str], index: _Index, cause: _Shown) -> list[str]:
     """The answers for a cause, strongest first; for a cause only a rule points to, the
-    answers that made the rule fire."""
-    for_it = index.label_for
-    found = [for_it[n] for n in cause[2] if for_it[n]]
+    answers that made the rule fire (its facts among the atoms: no comparison is a fact)."""
+    found = list(filter(None, map(index.label_for.__getitem__, cause[2])))
     if found or not cause[3]:
         return found
     names = index.kb.questions.labels
     for n in cause[3]:
-        for fact in sorted(index.rules[n].when.facts & answers.facts):
+        for fact in sorted(index.rules[n].when.facts & atoms):
             if names[fact] not in found:
                 found.append(names[fact])
     return found
@@ -534,59 +718,75 @@ def score(condition: Condition, answers: Answers) -> tuple[float, list[str], lis
 def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown]:
     context_totals, context_present = index.context_part(atoms)
     totals = list(context_totals)
-    evidence: dict[int, float] = {}  # position -> the clinical evidence for it, where there is
-    where, weights, counts = index.feature_position, index.feature_weight, index.feature_evidence
-    clinical = index.present.matching(atoms)
-    for n in clinical:
-        position = where[n]
-        totals[position] += weights[n]
-        if counts[n]:
-            evidence[position] = evidence.get(position, 0.0) + weights[n]
-    # sorted: grouped by condition, strongest first
-    present = sorted(context_present + clinical) if context_present else clinical
+    present = list(context_present)  # the numbers of the features present
+    evidence = [0.0] * len(totals)  # the clinical evidence for each cause
+    with_evidence: list[int] = []  # the places of the causes with some (repeated)
+    scoring = index.present
+    counted: set[int] | None = None  # the `or` features counted
+    for name in sorted(atoms & scoring.atoms):  # sorted: the same sums in every process
+        numbers, raised, strong, other, shared = scoring.by_atom[name]
+        present += numbers
+        with_evidence += raised
+        for position, weight in strong:
+            totals[position] += weight
+            evidence[position] += weight
+        for position, weight in other:
+            totals[position] += weight
+        if shared:
+            if counted is None:
+                counted = set()
+            for n, position, weight, counts in shared:
+                if n not in counted:
+                    counted.add(n)
+                    totals[position] += weight
+                    present.append(n)
+                    if counts:
+                        evidence[position] += weight
+                        with_evidence.append(position)
+    for n in scoring.tested.matching(atoms):
+        position, weight, counts = scoring.weights[n]
+        totals[position] += weight
+        present.append(n)
+        if counts:
+            evidence[position] += weight
+            with_evidence.append(position)
+    present.sort()  # grouped by condition, strongest first
 
     # rule numbers pointing to each suspected condition, most urgent first (the fired order)
-    suspected: dict[int, list[int]] = {}
-    rank_of = index.rule_rank
-    for n in fired:
-        for position in index.rule_suspects[n]:
-            if position in suspected:
-                suspected[position].append(n)
-            else:
-                suspected[position] = [n]
-    candidates: list[tuple[int, int, float, int]] = []
-    exclude = index.exclude
-    for position, numbers in suspected.items():
-        excluded = exclude[position]
-        if excluded and any(ex.holds(atoms) for ex in excluded):
+    # Scores are compared in millionths (an int): the data's weights have two decimals, so
+    # that the order in which weights were added cannot break a tie or a threshold.
+    candidates: list[tuple[int, int, int, int]] = []
+    excluded = index.excluded
+    suspected = index.suspicions(fired)
+    for position, (rank, votes, _pointing) in suspected.items():
+        if excluded[position] is not None and index.exclusion(position)(atoms):
             continue
-        rank = rank_of[numbers[0]]
-        votes = sum(1 for n in numbers if rank_of[n] == rank)
-        candidates.append((rank, votes, round(totals[position], 9), -position))
+        candidates.append((rank, votes, round(totals[position] * 1e6), -position))
     # A cause no rule points to needs clinical evidence for it (so evidence > 0).
-    for position, found in evidence.items():
+    for position in set(with_evidence):
         if position in suspected:
             continue
-        total = totals[position]
-        if total < MIN_SCORE or (found < MIN_EVIDENCE and total < LIKELY_SCORE):
+        total = round(totals[position] * 1e6)
+        if total < _MIN_SCORE or (
+            total < _LIKELY_SCORE and round(evidence[position] * 1e6) < _MIN_EVIDENCE
+        ):
             continue
-        excluded = exclude[position]
-        if excluded and any(ex.holds(atoms) for ex in excluded):
+        if excluded[position] is not None and index.exclusion(position)(atoms):
             continue
-        candidates.append((-1, 0, round(total, 9), -position))
+        candidates.append((-1, 0, total, -position))
     # Most urgent suspicion first, then the number of red flags at that level pointing to it,
-    # then the score, then the order of the data. Scores are compared rounded to 1e-9, so that
-    # the order in which weights were added cannot break a tie.
+    # then the score, then the order of the data.
     candidates.sort(reverse=True)
 
     first = index.first_feature
     shown = []
-    for _, _, total, negative_position in candidates[:MAX_CONDITIONS]:
+    for *_, negative_position in candidates[:MAX_CONDITIONS]:
         position = -negative_position
         features = present[
             bisect_left(present, first[position]) : bisect_left(present, first[position + 1])
         ]
-        shown.append((position, total, features, suspected.get(position, [])))
+        pointing = suspected[position][2] if position in suspected else []
+        shown.append((position, totals[position], features, pointing))
     return shown
 
 
@@ -596,21 +796,11 @@ def _advice(
     # Advice follows the cause: when a red flag points to a cause, the self-care of milder causes
     # ranked below it (manual therapy beside a suspected fracture, say) is left out.
     pool = [cause[0] for cause in causes if cause[3]] or [c[0] for c in causes[:ADVICE_FROM_TOP]]
-    in_pool = {index.conditions[position].id for position in pool}
-    plans = index.advice_plans[LEVEL_RANK[level]]
-    chosen: dict[str, AdviceItem] = {}
-    for plan in [p for position in pool for p in plans[position]] + plans[-1]:
-        aid, when, unless, avoid_with, item = plan
-        if aid in chosen:
-            continue
-        if when is not None and not when.holds(atoms):
-            continue
-        if unless is not None and unless.holds(atoms):
-            continue
-        if avoid_with and not avoid_with.isdisjoint(in_pool):
-            continue  # wrong for a cause this advice would sit beside
-        chosen[aid] = item
-    return tuple(chosen.values())
+    return tuple(
+        item
+        for when, unless, item in index.advice_for(LEVEL_RANK[level], pool)
+        if (when is None or when(atoms)) and (unless is None or not unless(atoms))
+    )
 
 
 def _safety_net(kb: Knowledge, level: str, fill: dict[str, str]) -> tuple[SafetyNetGroup, ...]:

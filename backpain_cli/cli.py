@@ -364,7 +364,7 @@ def batch(
 
     Example: backpain batch cohort.jsonl > results.jsonl
     """
-    from .batch import BatchCounts, assess_lines
+    from .batch import BatchCounts, write_results
 
     place = _region(region)
     counts = BatchCounts()
@@ -374,8 +374,7 @@ def batch(
         source = sys.stdin.buffer if file == "-" else open_input(Path(file), "a JSON Lines file")
         out = sys.stdout.buffer
         try:
-            for line in assess_lines(source, counts, full=full, region=place):
-                out.write(line)
+            write_results(source, out, counts, full=full, region=place)
             out.flush()
         except BrokenPipeError:
             _quiet_broken_pipe()

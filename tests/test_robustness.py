@@ -254,7 +254,7 @@ def test_the_scripted_path_never_imports_the_wizard_or_rich() -> None:
         "except SystemExit as exit: assert exit.code in (0, None), exit.code\n"
         "assert '\"version\": 1' in out.getvalue()\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('questionary', 'prompt_toolkit', 'rich', 'pydantic', 'orjson', 'pickle'))\n"
+        "('questionary', 'prompt_toolkit', 'rich', 'pydantic', 'msgspec', 'pickle'))\n"
         "print(','.join(bad))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)

@@ -752,7 +752,6 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
             with_evidence.append(position)
     present.sort()  # grouped by condition, strongest first
 
-    # rule numbers pointing to each suspected condition, most urgent first (the fired order)
     # Scores are compared in millionths (an int): the data's weights have two decimals, so
     # that the order in which weights were added cannot break a tie or a threshold.
     candidates: list[tuple[int, int, int, int]] = []
@@ -763,9 +762,7 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
             continue
         candidates.append((rank, votes, round(totals[position] * 1e6), -position))
     # A cause no rule points to needs clinical evidence for it (so evidence > 0).
-    for position in set(with_evidence):
-        if position in suspected:
-            continue
+    for position in set(with_evidence).difference(suspected):
         total = round(totals[position] * 1e6)
         if total < _MIN_SCORE or (
             total < _LIKELY_SCORE and round(evidence[position] * 1e6) < _MIN_EVIDENCE
@@ -780,7 +777,7 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
 
     first = index.first_feature
     shown = []
-    for *_, negative_position in candidates[:MAX_CONDITIONS]:
+    for _rank, _votes, _total, negative_position in candidates[:MAX_CONDITIONS]:
         position = -negative_position
         features = present[
             bisect_left(present, first[position]) : bisect_left(present, first[position + 1])

@@ -47,9 +47,9 @@ LIKELY_SCORE = -1.0
 CONTEXT_KEYS = frozenset({"age", "sex", "side", "area"})
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
-# The thresholds above in millionths, as scores are compared (see _rank).
+# The thresholds above in hundredths, as the engine adds scores (see _Index.priors).
 _MIN_SCORE, _MIN_EVIDENCE, _LIKELY_SCORE = (
-    round(x * 1e6) for x in (MIN_SCORE, MIN_EVIDENCE, LIKELY_SCORE)
+    round(x * 100) for x in (MIN_SCORE, MIN_EVIDENCE, LIKELY_SCORE)
 )
 OUTPUT_VERSION = 1
 
@@ -197,7 +197,9 @@ class _Index:
     def __init__(self, kb: Knowledge) -> None:
         self.kb = kb
         self.conditions = list(kb.conditions.values())
-        self.priors = [c.prior for c in self.conditions]
+        #: Scores are added in whole hundredths (ints; the data has two decimal places, checked
+        #: as it loads): exact, so no order of adding can change a score, a tie or a threshold.
+        self.priors = [round(c.prior * 100) for c in self.conditions]
         self.position = {c.id: position for position, c in enumerate(self.conditions)}
         # Rules in the order a report lists them: highest level first, then data order.
         self.rules = sorted(kb.rules, key=lambda rule: -LEVEL_RANK[rule.level])
@@ -219,6 +221,7 @@ class _Index:
         self.first_feature = [self.feature_position.index(p) for p in range(len(self.conditions))]
         self.first_feature.append(len(features))
         self.feature_weight = [f.weight for _, f in features]
+        self.feature_hundredths = [round(f.weight * 100) for _, f in features]
         self.feature_label = [f.label for _, f in features]
         #: the label of each feature that counts for its cause (weight > 0), else ""
         self.label_for = [f.label if f.weight > 0 else "" for _, f in features]
@@ -231,8 +234,10 @@ class _Index:
         # same for everyone with that context: worked out once per context, and kept.
         self.present = _Features(
             [
-                (n, self.feature_position[n], f.weight, self.feature_evidence[n], f.when)
-                for n, (_, f) in enumerate(features)
+                (n, self.feature_position[n], hundredths, self.feature_evidence[n], f.when)
+                for n, ((_, f), hundredths) in enumerate(
+                    zip(features, self.feature_hundredths, strict=True)
+                )
                 if clinical[n]
             ]
         )
@@ -242,7 +247,7 @@ class _Index:
             for condition in self.context.conditions
             for name in condition.facts | {atom(*c) for c in condition.numbers}
         )
-        self.context_parts: dict[frozenset[str], tuple[list[float], list[int]]] = {}
+        self.context_parts: dict[frozenset[str], tuple[list[int], list[int]]] = {}
         #: each condition's exclusions (or None), and the test of them once first needed
         self.excluded = [c.exclude or None for c in self.conditions]
         self.exclusions: list[AtomPredicate | None] = [None] * len(self.conditions)
@@ -319,7 +324,7 @@ class _Index:
             steps = self.advice_steps[key] = tuple(found)
         return steps
 
-    def context_part(self, atoms: frozenset[str]) -> tuple[list[float], list[int]]:
+    def context_part(self, atoms: frozenset[str]) -> tuple[list[int], list[int]]:
         """The scores of every condition from its prior and the context features present, and
         those features' numbers, for the context (age, sex, side, area) in these atoms."""
         context = atoms & self.context_atoms
@@ -328,7 +333,7 @@ class _Index:
             totals = list(self.priors)
             present = self.context.matching(context)
             for n in present:
-                totals[self.feature_position[n]] += self.feature_weight[n]
+                totals[self.feature_position[n]] += self.feature_hundredths[n]
             if len(self.context_parts) >= 10_000:  # a bound; contexts number a few thousand
                 self.context_parts.clear()
             part = self.context_parts[context] = (totals, present)
@@ -507,7 +512,7 @@ class _Features:
     of their atoms, to be counted once) as (number, place, weight, counts as evidence). The
     rest (an `and`, an `atleast`) are tested as `_Filed` tests them."""
 
-    def __init__(self, features: list[tuple[int, int, float, bool, Expr]]) -> None:
+    def __init__(self, features: list[tuple[int, int, int, bool, Expr]]) -> None:
         by_atom: dict[str, tuple[list[Any], ...]] = {}
         tested = []
         for number, position, weight, evidence, when in features:
@@ -638,7 +643,7 @@ def _summary(atoms: frozenset[str], index: _Index) -> dict[str, Any]:
         "conditions": [
             {
                 "id": ids[cause[0]],
-                "score": _score_shown(cause[1]),
+                "score": cause[1],
                 "because": _because(atoms, index, cause),
             }
             for cause in shown
@@ -671,7 +676,7 @@ def _possible_cause(atoms: frozenset[str], index: _Index, cause: _Shown) -> Poss
     return PossibleCause(
         condition.id,
         condition.name,
-        _score_shown(total),
+        total,
         condition.urgency,
         condition.summary,
         tuple(_because(atoms, index, cause)),
@@ -681,11 +686,6 @@ def _possible_cause(atoms: frozenset[str], index: _Index, cause: _Shown) -> Poss
         condition.see_doctor,
         condition.sources,
     )
-
-
-def _score_shown(total: float) -> float:
-    """A score as reports show it: to two places (what the data's weights have), never -0.0."""
-    return round(total * 100) / 100
 
 
 def _because(atoms: frozenset[str], index: _Index, cause: _Shown) -> list[str]:
@@ -719,11 +719,11 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
     context_totals, context_present = index.context_part(atoms)
     totals = list(context_totals)
     present = list(context_present)  # the numbers of the features present
-    evidence = [0.0] * len(totals)  # the clinical evidence for each cause
+    evidence = [0] * len(totals)  # the clinical evidence for each cause
     with_evidence: list[int] = []  # the places of the causes with some (repeated)
     scoring = index.present
     counted: set[int] | None = None  # the `or` features counted
-    for name in sorted(atoms & scoring.atoms):  # sorted: the same sums in every process
+    for name in atoms & scoring.atoms:
         numbers, raised, strong, other, shared = scoring.by_atom[name]
         present += numbers
         with_evidence += raised
@@ -752,21 +752,17 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
             with_evidence.append(position)
     present.sort()  # grouped by condition, strongest first
 
-    # Scores are compared in millionths (an int): the data's weights have two decimals, so
-    # that the order in which weights were added cannot break a tie or a threshold.
     candidates: list[tuple[int, int, int, int]] = []
     excluded = index.excluded
     suspected = index.suspicions(fired)
     for position, (rank, votes, _pointing) in suspected.items():
         if excluded[position] is not None and index.exclusion(position)(atoms):
             continue
-        candidates.append((rank, votes, round(totals[position] * 1e6), -position))
+        candidates.append((rank, votes, totals[position], -position))
     # A cause no rule points to needs clinical evidence for it (so evidence > 0).
     for position in set(with_evidence).difference(suspected):
-        total = round(totals[position] * 1e6)
-        if total < _MIN_SCORE or (
-            total < _LIKELY_SCORE and round(evidence[position] * 1e6) < _MIN_EVIDENCE
-        ):
+        total = totals[position]
+        if total < _MIN_SCORE or (total < _LIKELY_SCORE and evidence[position] < _MIN_EVIDENCE):
             continue
         if excluded[position] is not None and index.exclusion(position)(atoms):
             continue
@@ -783,7 +779,7 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
             bisect_left(present, first[position]) : bisect_left(present, first[position + 1])
         ]
         pointing = suspected[position][2] if position in suspected else []
-        shown.append((position, totals[position], features, pointing))
+        shown.append((position, totals[position] / 100, features, pointing))
     return shown
 
 

@@ -199,6 +199,13 @@ def _positive(text: object, questions: Questions, where: str, why: str) -> expr.
     return condition
 
 
+def _two_places(value: float, where: str) -> None:
+    """Priors and weights are log odds to two decimal places: the engine adds them exactly, as
+    whole hundredths, so that no order of adding can change a score, a tie or a threshold."""
+    if abs(value * 100 - round(value * 100)) > 1e-6:
+        raise KnowledgeError(f"{where} {value} has more than two decimal places")
+
+
 def _parse_expr(text: object, where: str) -> expr.Expr:
     if not isinstance(text, str):
         raise KnowledgeError(f"{where}: a condition must be a string, got {text!r}")
@@ -583,6 +590,7 @@ def _condition(
         questions.check(when, fwhere)
         if not isinstance(raw.get("weight"), int | float):
             raise KnowledgeError(f"{fwhere}: weight must be a number")
+        _two_places(raw["weight"], f"{fwhere}: weight")
         label = raw.get("label") or (questions.labels.get(when.single_fact or "", ""))
         if not label:
             raise KnowledgeError(f"{fwhere}: a feature that is not one answer needs a label")
@@ -600,6 +608,9 @@ def _condition(
         ruled_out = _parse_expr(text, f"{where}: exclude")
         questions.check(ruled_out, f"{where}: exclude")
         exclude.append(ruled_out)
+    if not isinstance(entry["prior"], int | float):
+        raise KnowledgeError(f"{where}: prior must be a number")
+    _two_places(entry["prior"], f"{where}: prior")
     advice_ids = _strings(entry.get("advice", []), where)
     for aid in advice_ids:
         if aid not in advice:

@@ -155,6 +155,25 @@ def test_a_condition_without_a_source_is_a_load_error(data_copy: Path) -> None:
         load_knowledge(data_copy)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("prior = -4.6", "prior = -4.605", r"kidney_stone\.toml: prior -4\.605 has more than two"),
+        ("weight = 1.5", "weight = 1.504", r"weight 1\.504 has more than two decimal places"),
+    ],
+)
+def test_a_log_odds_past_two_decimal_places_is_a_load_error(
+    data_copy: Path, old: str, new: str, words: str
+) -> None:
+    """The engine adds priors and weights as exact hundredths, so the data must be given so."""
+    path = data_copy / "conditions" / "kidney_stone.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=words):
+        load_knowledge(data_copy)
+
+
 def test_advice_with_an_unknown_grade_is_a_load_error(data_copy: Path) -> None:
     append(
         data_copy / "advice.toml",

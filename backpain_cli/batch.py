@@ -102,9 +102,8 @@ def write_results(
     region: str = "default",
 ) -> None:
     """`assess_lines`, written to `out` a few dozen kilobytes at a time (what the CLI runs)."""
-    try:
-        import msgspec
-    except ImportError:
+    msgspec = _msgspec()
+    if msgspec is None:
         for line in assess_lines(lines, counts, full=full, region=region):
             out.write(line)
         return
@@ -133,10 +132,21 @@ def assess_partition(
     return list(assess_records(encoded, counts, full=full, region=region))
 
 
-def _encoder() -> Callable[[dict[str, Any]], bytes]:
+def _msgspec() -> Any:
+    """The msgspec module, or None where it is not installed (every platform backpain supports
+    has a wheel; without it, batch reads and writes with the standard library)."""
     try:
         import msgspec
-    except ImportError:  # every platform backpain supports has a wheel; this is a fallback
+        import msgspec.json
+        import msgspec.structs
+    except ImportError:
+        return None
+    return msgspec
+
+
+def _encoder() -> Callable[[dict[str, Any]], bytes]:
+    msgspec = _msgspec()
+    if msgspec is None:
         return lambda record: (
             json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         ).encode("utf-8")
@@ -184,11 +194,8 @@ class _Schema:
 
     @classmethod
     def made(cls, questions: Questions) -> _Schema | None:
-        try:
-            import msgspec
-        except ImportError:
-            return None
-        return cls(questions, msgspec)
+        msgspec = _msgspec()
+        return None if msgspec is None else cls(questions, msgspec)
 
     def read(self, raw: bytes) -> tuple[list[str], dict[str, Any], Any] | None:
         """The facts and numbers of a line that is valid answers as it stands, and what msgspec

@@ -230,8 +230,6 @@ class _Index:
         self.feature_evidence = [
             f.weight > 0 and c for (_, f), c in zip(features, clinical, strict=True)
         ]
-        # Features about who the person is and where it hurts (age, sex, side, area) are the
-        # same for everyone with that context: worked out once per context, and kept.
         self.present = _Features(
             [
                 (n, self.feature_position[n], hundredths, self.feature_evidence[n], f.when)
@@ -241,6 +239,8 @@ class _Index:
                 if clinical[n]
             ]
         )
+        # Features about who the person is and where it hurts (age, sex, side, area) are the
+        # same for everyone with that context: worked out once per context, and kept.
         self.context = _Filed([(n, f.when) for n, (_, f) in enumerate(features) if not clinical[n]])
         self.context_atoms = frozenset(
             name
@@ -448,17 +448,18 @@ class _Comparisons:
 
 class _Filed:
     """Numbered conditions filed for `matching(atoms)`: the numbers of those that hold, in
-    order. `exact` holds numbers; `maybe`, `always` and `holds` go by place in the list."""
+    order. `always` and `holds` go by place in the list."""
 
     def __init__(self, conditions: list[tuple[int, Expr]]) -> None:
         self.conditions = [condition for _number, condition in conditions]
         self.numbers = [number for number, _condition in conditions]
         #: compiled tests, filled in as each is first needed (a start pays only for those)
         self.holds: list[AtomPredicate | None] = [None] * len(conditions)
-        # atom -> conditions that hold whenever it is present (the condition is that atom, or
-        # an `or` of atoms: present with any of them)
-        self.exact: dict[str, list[int]] = {}
-        self.maybe: dict[str, list[int]] = {}  # atom -> conditions to test when it is present
+        # atom -> the numbers of the conditions that hold whenever it is present (the condition
+        # is that atom, or an `or` of atoms: present with any of them), and the places of those
+        # to test when it is present
+        exact: dict[str, list[int]] = {}
+        maybe: dict[str, list[int]] = {}
         self.always: list[int] = []  # has `not`: may hold with nothing given
         for local, (number, condition) in enumerate(conditions):
             trigger = condition.trigger
@@ -467,15 +468,14 @@ class _Filed:
                 continue
             if _any_of_atoms(condition.tree):
                 for name in trigger:
-                    self.exact.setdefault(name, []).append(number)
+                    exact.setdefault(name, []).append(number)
             else:
                 for name in trigger:
-                    self.maybe.setdefault(name, []).append(local)
-        self.filed = frozenset(self.exact) | frozenset(self.maybe)
+                    maybe.setdefault(name, []).append(local)
+        self.filed = frozenset(exact) | frozenset(maybe)
         #: atom -> (exact numbers, maybe places): one lookup for each atom present
         self.under = {
-            name: (tuple(self.exact.get(name, ())), tuple(self.maybe.get(name, ())))
-            for name in self.filed
+            name: (tuple(exact.get(name, ())), tuple(maybe.get(name, ()))) for name in self.filed
         }
 
     def __getstate__(self) -> dict[str, Any]:
@@ -536,10 +536,6 @@ class _Features:
         self.by_atom = {name: tuple(map(tuple, parts)) for name, parts in by_atom.items()}
         self.tested = _Filed(tested)
         self.atoms = frozenset(self.by_atom)
-        self.weights = {
-            number: (position, weight, evidence)
-            for number, position, weight, evidence, _ in features
-        }
 
 
 def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
@@ -648,7 +644,7 @@ def _summary(atoms: frozenset[str], index: _Index) -> dict[str, Any]:
             }
             for cause in shown
         ],
-        "advice": [item[0] for item in chosen],  # their ids
+        "advice": [item.id for item in chosen],
     }
 
 
@@ -744,10 +740,10 @@ def _rank(atoms: frozenset[str], index: _Index, fired: list[int]) -> list[_Shown
                         evidence[position] += weight
                         with_evidence.append(position)
     for n in scoring.tested.matching(atoms):
-        position, weight, counts = scoring.weights[n]
+        position, weight = index.feature_position[n], index.feature_hundredths[n]
         totals[position] += weight
         present.append(n)
-        if counts:
+        if index.feature_evidence[n]:
             evidence[position] += weight
             with_evidence.append(position)
     present.sort()  # grouped by condition, strongest first

@@ -1,12 +1,11 @@
 """Wheel build hook: compile the TOML knowledge base in data/ for a fast start.
 
 The hook loads data/ with the package's own loader, which checks every id, source and rule,
-and ships the result pickled, with the engine's index of it, as
-backpain_cli/data/knowledge.pickle. An installed backpain loads that in a few milliseconds
-instead of reading, checking and parsing some forty TOML files and indexing them on every start
-(about 20 ms). A broken knowledge base fails the build. The file is made
-fresh at every build from the same files, so it cannot go stale; the TOML ships beside it for
-reading, and a source checkout keeps reading the TOML directly.
+and ships the result pickled as backpain_cli/data/knowledge.pickle. An installed backpain loads
+that instead of reading, checking and parsing some forty TOML files on every start. A broken
+knowledge base fails the build. The file is made fresh at every build from the same files, so
+it cannot go stale; the TOML ships beside it for reading, and a source checkout keeps reading
+the TOML directly.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             return
         sys.path.insert(0, self.root)  # the package being built, not one installed
         try:
-            from backpain_cli.engine import compile_knowledge
+            from backpain_cli.knowledge import compile_knowledge
 
             compiled = compile_knowledge(Path(self.root) / "data")
         finally:

@@ -16,7 +16,7 @@ messages are the same with msgspec or without it (tests/test_fast_paths.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Annotated, Any, BinaryIO, Literal
@@ -29,7 +29,7 @@ from .answers import (
     loads_answers_json,
     parse_answers,
 )
-from .engine import assess, summarizer
+from .engine import assess, summarize
 from .knowledge import Questions, load_knowledge
 
 #: Results are written in pieces of about this many bytes.
@@ -52,7 +52,10 @@ def assess_records(
     """Yield one result per non-blank input line, in order; tally into `counts`."""
     kb = load_knowledge()
     questions = kb.questions
-    summary = summarizer(kb)
+
+    def summary(facts: Iterable[str], numbers: Mapping[str, float]) -> dict[str, Any]:
+        return summarize(Answers({}, frozenset(facts), numbers), kb)
+
     schema = _Schema.made(questions)
     for number, raw in enumerate(lines, start=1):
         read = schema.read(raw) if schema is not None else None

@@ -9,7 +9,10 @@ The metrics, safety first:
 - safe triage: level at or above the case's lowest safe level (below it is under-triage, a defect);
 - exact triage: level among the levels a careful clinician would accept;
 - over-triage: level above the highest accepted level (a cost, not a defect);
-- right cause in the top three: of the cases that name causes, how many have one in the first three;
+- right cause in the top three: of the cases that name causes, how many have one among the first
+  three likely causes (`conditions`);
+- right cause named: ... among the first three likely causes or the serious causes to rule out
+  (`rule_out`), the two lists a report leads with;
 - cases per condition: how many cases expect each condition among the first three.
 
 `evaluate()` and `format_text()` are pure: no files, no printing (the knowledge base is read once
@@ -22,13 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .answers import parse_answers
-from .engine import assess
+from .engine import Assessment, assess
 from .knowledge import LEVEL_RANK, Knowledge, load_knowledge
 
 #: Miss kinds, most severe first (the order misses are listed in).
@@ -78,6 +81,7 @@ class Report:
     exact_triage: Rate
     over_triage: Rate
     top3: Rate
+    named: Rate
     per_condition: Mapping[str, int]
     misses: tuple[Miss, ...]
 
@@ -96,6 +100,7 @@ class Report:
             "exact_triage": self.exact_triage,
             "over_triage": self.over_triage,
             "top3": self.top3,
+            "named": self.named,
         }
         return {
             "cases": self.cases,
@@ -141,7 +146,7 @@ def evaluate(cases: Iterable[Case], kb: Knowledge | None = None) -> Report:
     kb = kb or load_knowledge()
     total = 0
     emergency = emergency_hit = safe = exact = over = 0
-    with_top3 = top3_hit = 0
+    with_top3 = top3_hit = named_hit = 0
     per_condition: dict[str, int] = {}
     misses: list[Miss] = []
     for case in cases:
@@ -150,6 +155,7 @@ def evaluate(cases: Iterable[Case], kb: Knowledge | None = None) -> Report:
         level = result.level
         rank = LEVEL_RANK[level]
         shown = [cause.id for cause in result.conditions]
+        to_rule_out = [cause.id for cause in result.rule_out]
         accepted = ", ".join(case.levels)
         if case.lowest_safe == "emergency":
             emergency += 1
@@ -178,6 +184,7 @@ def evaluate(cases: Iterable[Case], kb: Knowledge | None = None) -> Report:
             per_condition[cid] = per_condition.get(cid, 0) + 1
         if case.top3:
             with_top3 += 1
+            named_hit += bool(set(shown[:3] + to_rule_out) & set(case.top3))
             if set(shown[:3]) & set(case.top3):
                 top3_hit += 1
             else:
@@ -186,7 +193,8 @@ def evaluate(cases: Iterable[Case], kb: Knowledge | None = None) -> Report:
                         case.name,
                         "cause not in top three",
                         "one of " + ", ".join(case.top3),
-                        ", ".join(shown[:3]) or "no cause shown",
+                        (", ".join(shown[:3]) or "no cause shown")
+                        + (f"; to rule out: {', '.join(to_rule_out)}" if to_rule_out else ""),
                     )
                 )
     misses.sort(key=lambda miss: (MISS_KINDS.index(miss.kind), miss.name))
@@ -197,6 +205,7 @@ def evaluate(cases: Iterable[Case], kb: Knowledge | None = None) -> Report:
         exact_triage=Rate(exact, total),
         over_triage=Rate(over, total),
         top3=Rate(top3_hit, with_top3),
+        named=Rate(named_hit, with_top3),
         per_condition=dict(sorted(per_condition.items(), key=lambda item: (-item[1], item[0]))),
         misses=tuple(misses),
     )
@@ -211,6 +220,7 @@ def format_text(report: Report) -> str:
         f"exact triage:                 {report.exact_triage}",
         f"over-triage:                  {report.over_triage}",
         f"right cause in top three:     {report.top3}",
+        f"right cause named:            {report.named} (top three, or to rule out)",
         "",
         "cases per condition (expected in the top three):",
     ]
@@ -225,6 +235,79 @@ def format_text(report: Report) -> str:
     else:
         lines.append("misses: none")
     return "\n".join(lines) + "\n"
+
+
+# -- reports that contradict themselves ---------------------------------------------------------
+
+
+def contradictions(result: Assessment, kb: Knowledge | None = None) -> list[str]:
+    """What in one assessment says two things at once; empty when it is consistent.
+
+    - a likely cause listed that usually needs more than the level given;
+    - a reason at a level above the one given;
+    - a safety-net sign shown as "get help sooner if you notice" that the answers already hold;
+    - a cause both among the likely causes and among those to rule out.
+    """
+    kb = kb or load_knowledge()
+    rank = LEVEL_RANK[result.level]
+    found = [
+        f"{cause.id} usually needs {cause.urgency}, above {result.level}"
+        for cause in result.conditions
+        if LEVEL_RANK[cause.urgency] > rank
+    ]
+    found += [
+        f"reason {reason.rule} is {reason.level}, above {result.level}"
+        for reason in result.reasons
+        if LEVEL_RANK[reason.level] > rank
+    ]
+    facts, numbers = result.answers.facts, result.answers.numbers
+    shown = {text for group in result.see_a_doctor for text in group.signs}
+    found += [
+        f"the safety net asks to watch for {sign.id}, which was reported"
+        for sign in kb.safety_net
+        if sign.text in shown and sign.when(facts, numbers)
+    ]
+    both = {c.id for c in result.conditions} & {c.id for c in result.rule_out}
+    found += [f"{cid} is both likely and to rule out" for cid in sorted(both)]
+    return found
+
+
+def generated_answers(
+    count: int, bases: Sequence[Mapping[str, Any]] = (), seed: int = 0
+) -> Iterator[dict[str, Any]]:
+    """`count` realistic presentations: half are the answers in `bases` (case files) changed a
+    little (an answer left out, one added, numbers moved), half drawn afresh a few answers at a
+    time, as people give them. The same seed gives the same presentations."""
+    import random
+
+    from .knowledge import load_questions
+
+    rng = random.Random(seed)
+    questions = load_questions()
+    keys = [key for key in questions.keys if key != "version"]
+    for n in range(count):
+        answers: dict[str, Any] = dict(rng.choice(bases)) if bases and n % 2 else {}
+        answers.setdefault("age", rng.randint(16, 90))
+        for key in ("side", "area"):
+            answers.setdefault(key, rng.choice(questions.vocabulary[key]))
+        for _ in range(rng.randint(1, 6)):
+            key = rng.choice(keys)
+            question = questions.keys[key]
+            if question.required and rng.random() < 0.7:
+                continue
+            if key in answers and not question.required and rng.random() < 0.3:
+                del answers[key]
+            elif question.type in ("int", "number"):
+                top = min(question.max or 0, 120 if key == "age" else 400)
+                answers[key] = rng.randint(int(question.min or 0), int(top))
+            elif question.type == "choice":
+                answers[key] = rng.choice(questions.vocabulary[key])
+            else:
+                ids = questions.vocabulary[key]
+                answers[key] = sorted(set(answers.get(key, [])) | {rng.choice(ids)})
+        if answers.get("sex") == "male" and answers.get("pregnant") == "yes":
+            answers["pregnant"] = "no"
+        yield answers
 
 
 # -- I/O ----------------------------------------------------------------------------------------
@@ -253,11 +336,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("folder", type=Path, help="folder of case files, e.g. tests/cases")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--contradictions",
+        type=int,
+        metavar="N",
+        help="also assess N generated presentations and count the reports that contradict "
+        "themselves (exit status 1 when any does)",
+    )
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder")
     try:
-        report = evaluate(load_case_files(args.folder))
+        cases = load_case_files(args.folder)
+        report = evaluate(cases)
     except (CaseError, ValueError) as error:
         print(f"evaluate: error: {error}", file=sys.stderr)
         return 2
@@ -265,7 +356,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(format_text(report))
-    return 0 if report.safe else 1
+    clashing = 0
+    if args.contradictions:
+        kb = load_knowledge()
+        examples: list[str] = []
+        bases = [case.answers for case in cases]
+        for answers in generated_answers(args.contradictions, bases):
+            found = contradictions(assess(parse_answers(answers), kb), kb)
+            if found:
+                clashing += 1
+                examples += found[:1]
+        sys.stdout.write(
+            f"\nreports that contradict themselves: {clashing} of {args.contradictions}"
+            + "".join(f"\n  {example}" for example in examples[:10])
+            + "\n"
+        )
+    return 0 if report.safe and not clashing else 1
 
 
 if __name__ == "__main__":

@@ -30,6 +30,48 @@ ADVICE_TOPICS = (
     "prevention",
 )
 QUESTION_TYPES = ("int", "number", "choice", "multi")
+#: What who the person is and where it hurts are answered with: features that name nothing else
+#: shape a score but are not clinical evidence.
+CONTEXT_KEYS = frozenset({"age", "sex", "side", "area"})
+#: Levels at or above which a cause counts as serious: it is shown only with evidence specific
+#: to its organ, and is listed to be ruled out when it is not likely enough to act on.
+SERIOUS = LEVELS.index("urgent")
+
+#: Every key each kind of table in data/ may hold (data/README.md documents each one). Any other
+#: key is a load error naming the file and the key: a misspelt `exlude` must not load silently.
+KEYS: dict[str, frozenset[str]] = {
+    "questions.toml": frozenset({"question"}),
+    "question": frozenset(
+        {
+            "key", "id", "type", "required", "min", "max", "short", "prompt", "help", "when",
+            "choices", "wizard", "specific", "alarm",
+        }
+    ),
+    "choice": frozenset({"id", "label", "help", "when", "specific"}),
+    "source": frozenset({"title", "year", "authors", "publisher", "journal", "url", "kind"}),
+    "levels.toml": frozenset({"disclaimer", "level", "safety_net"}),
+    "level": frozenset({"name", "headline", "action"}),
+    "safety_net": frozenset({"id", "level", "text", "sources", "when"}),
+    "regions.toml": frozenset({"region"}),
+    "region": frozenset({"name", "emergency", "urgent"}),
+    "advice.toml": frozenset({"advice"}),
+    "advice": frozenset(
+        {
+            "id", "topic", "title", "text", "grade", "sources", "levels", "when", "unless",
+            "general", "avoid_with",
+        }
+    ),
+    "rules.toml": frozenset({"rule"}),
+    "rule": frozenset({"id", "level", "when", "reason", "sources", "suspects"}),
+    "condition": frozenset(
+        {
+            "id", "name", "group", "summary", "urgency", "see_doctor", "urgent_if", "prior",
+            "prior_note", "threshold", "threshold_note", "doctor_checks", "advice", "sources",
+            "exclude", "feature", "rule", "diagnosis_of_exclusion",
+        }
+    ),
+    "feature": frozenset({"when", "weight", "label", "estimate", "source", "note", "specific"}),
+}  # fmt: skip
 
 
 class KnowledgeError(ValueError):
@@ -93,8 +135,8 @@ def _files(root: Any) -> _Files:  # Any: a Traversable, hashable in practice
 
 @functools.cache
 def _compiled(root: Any) -> Knowledge | None:  # Any: a Traversable, hashable in practice
-    """The compiled knowledge base shipped in `root`, if there is one (engine.compile_knowledge
-    makes it at build time, with what the engine prepares from it).
+    """The compiled knowledge base shipped in `root`, if there is one (`compile_knowledge` makes
+    it at build time).
 
     It is a pickle, which can run code when loaded: only ever the one built into this package
     from its own data, never a file from anywhere else.
@@ -107,23 +149,18 @@ def _compiled(root: Any) -> Knowledge | None:  # Any: a Traversable, hashable in
     except ImportError:  # pragma: no cover - CPython always has it
         from pickle import loads
 
-    loaded = loads(item.read_bytes())
-    kb = loaded.get("knowledge") if isinstance(loaded, dict) else None
+    kb = loads(item.read_bytes())
     if not isinstance(kb, Knowledge):
         raise KnowledgeError(f"{COMPILED} does not hold a knowledge base")
-    _PREPARED[id(kb)] = loaded
     return kb
 
 
-#: id(knowledge base) -> what was compiled with it: {"knowledge": kb, name: prepared, ...}
-_PREPARED: dict[int, dict[str, Any]] = {}
+def compile_knowledge(root: Traversable) -> bytes:
+    """The knowledge base in `root` (TOML), loaded and checked, as the bytes of COMPILED: what
+    the wheel build hook ships for a fast start. A broken knowledge base fails the build."""
+    import pickle
 
-
-def prepared(kb: Knowledge, name: str) -> Any:
-    """What the build prepared from this knowledge base under `name`, or None (none is, for a
-    knowledge base read from TOML)."""
-    loaded = _PREPARED.get(id(kb))
-    return loaded.get(name) if loaded is not None and loaded["knowledge"] is kb else None
+    return pickle.dumps(load_knowledge(root), protocol=5)
 
 
 # -- questions ----------------------------------------------------------------------------------
@@ -133,6 +170,11 @@ class Choice(Record):
     id: str
     label: str
     help: str = ""
+    #: shown in the wizard only when this holds (an option for women only, say); an answers
+    #: file may still give it
+    when: expr.Expr | None = None
+    #: does this answer, on its own, point to an organ? (see `Feature.specific`)
+    specific: bool = True
 
 
 class Question(Record):
@@ -148,6 +190,8 @@ class Question(Record):
     when: expr.Expr | None = None
     choices: tuple[Choice, ...] = ()
     wizard: bool = True
+    #: the alarm signs: adding one never lowers the level (`Questions.alarms`)
+    alarm: bool = False
 
     def expected(self) -> str:
         if self.type == "int":
@@ -172,9 +216,38 @@ class Questions(Record):
     fact_names: Mapping[str, Mapping[str, str]] = {}
     #: key -> its place in `keys`
     order: Mapping[str, int] = {}
+    #: "key.id" -> does the answer on its own point to an organ (Choice.specific)
+    specific: Mapping[str, bool] = {}
 
     def fact_exists(self, fact: str) -> bool:
         return fact in self.labels
+
+    @property
+    def alarms(self) -> frozenset[str]:
+        """The answers ("symptoms.saddle_numbness", ...) of the alarm question."""
+        return frozenset(
+            f"{q.key}.{choice.id}" for q in self.questions if q.alarm for choice in q.choices
+        )
+
+    def specific_condition(self, condition: expr.Expr) -> bool:
+        """Can the condition only hold through an answer that points to an organ? A number
+        (age, severity, days) never does, nor a `not`; an `or` does when every part does, an
+        `and` when one part does, `atleast(n, ...)` when fewer than n parts do not."""
+
+        def walk(node: expr.Node) -> bool:
+            kind = node[0]
+            if kind == "fact":
+                return bool(self.specific.get(f"{node[1]}.{node[2]}", False))
+            if kind in ("cmp", "not"):
+                return False
+            if kind == "or":
+                return all(map(walk, node[1]))
+            if kind == "and":
+                return any(map(walk, node[1]))
+            count, parts = node[1], node[2]
+            return bool(sum(1 for part in parts if not walk(part)) < count)
+
+        return walk(condition.tree)
 
     def check(self, condition: expr.Expr, where: str) -> None:
         """Raise KnowledgeError when a condition names an answer or id that does not exist."""
@@ -199,11 +272,15 @@ def _positive(text: object, questions: Questions, where: str, why: str) -> expr.
     return condition
 
 
-def _two_places(value: float, where: str) -> None:
-    """Priors and weights are log odds to two decimal places: the engine adds them exactly, as
-    whole hundredths, so that no order of adding can change a score, a tie or a threshold."""
+def _log_odds(value: object, where: str) -> float:
+    """Priors, weights and thresholds are log odds to two decimal places: the engine adds them
+    exactly, as whole hundredths, so that no order of adding can change a score, a tie or
+    whether a threshold is reached."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise KnowledgeError(f"{where} must be a number")
     if abs(value * 100 - round(value * 100)) > 1e-6:
         raise KnowledgeError(f"{where} {value} has more than two decimal places")
+    return float(value)
 
 
 def _parse_expr(text: object, where: str) -> expr.Expr:
@@ -225,11 +302,13 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
     compiled = _compiled(root)
     if compiled is not None:
         return compiled.questions
-    raw = _files(root).read("questions.toml").get("question", [])
+    raw = _known_keys(_files(root).read("questions.toml"), "questions.toml", "questions.toml")
+    raw = raw.get("question", [])
     questions: list[Question] = []
     keys: dict[str, Question] = {}
     vocabulary: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
+    specific: dict[str, bool] = {}
     ids: set[str] = set()
     for index, entry in enumerate(raw):
         where = f"questions.toml: question {entry.get('id', entry.get('key', index))}"
@@ -245,6 +324,7 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
             if fact in labels:
                 raise KnowledgeError(f"{where}: choice {choice.id!r} listed twice")
             labels[fact] = choice.label
+            specific[fact] = choice.specific
             vocabulary.setdefault(question.key, []).append(choice.id)
         questions.append(question)
     result = Questions(
@@ -255,19 +335,27 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
         tuple(key for key, question in keys.items() if question.required),
         {key: {i: f"{key}.{i}" for i in values} for key, values in vocabulary.items()},
         {key: place for place, key in enumerate(keys)},
+        specific,
     )
     for question in questions:
+        where = f"questions.toml: question {question.id}"
         if question.when is not None:
-            result.check(question.when, f"questions.toml: question {question.id}")
+            result.check(question.when, where)
+        for choice in question.choices:
+            if choice.when is not None:
+                result.check(choice.when, f"{where}: choice {choice.id}")
     return result
 
 
 def _question(entry: Mapping[str, Any], where: str) -> Question:
+    _known_keys(entry, "question", where)
+    _require(entry, ("key", "type", "prompt"), where)
     kind = entry.get("type")
     if kind not in QUESTION_TYPES:
         raise KnowledgeError(f"{where}: type must be one of {QUESTION_TYPES}")
     choices = tuple(
-        Choice(c["id"], c["label"], c.get("help", "")) for c in entry.get("choices", [])
+        _choice(c, f"{where}: choice {c.get('id', '?') if isinstance(c, Mapping) else '?'}", entry)
+        for c in entry.get("choices", [])
     )
     if kind in ("choice", "multi") and not choices:
         raise KnowledgeError(f"{where}: a {kind} question needs choices")
@@ -287,6 +375,20 @@ def _question(entry: Mapping[str, Any], where: str) -> Question:
         when=_parse_expr(when, where) if when is not None else None,
         choices=choices,
         wizard=entry.get("wizard", True),
+        alarm=bool(entry.get("alarm", False)),
+    )
+
+
+def _choice(raw: object, where: str, question: Mapping[str, Any]) -> Choice:
+    entry = _known_keys(raw, "choice", where)
+    _require(entry, ("id", "label"), where)
+    when = entry.get("when")
+    return Choice(
+        entry["id"],
+        entry["label"],
+        entry.get("help", ""),
+        _parse_expr(when, where) if when is not None else None,
+        bool(entry.get("specific", question.get("specific", True))),
     )
 
 
@@ -309,13 +411,16 @@ class Level(Record):
 
 
 class SafetyNet(Record):
+    """A sign that means getting help sooner, shown below every lower level."""
+
+    id: str
     level: str
     text: str
     sources: tuple[str, ...]
-    #: the answers that describe the same sign: when it holds, the level must already be at least
-    #: `level` (tests/test_safety_net.py), so the report never names a reported sign as a reason
-    #: to get help sooner under a lower level
-    when: expr.Expr | None = None
+    #: the answers that describe the same sign: when they were given, the sign is already here,
+    #: and the level reaches the sign's level (the engine raises it), so a report never tells
+    #: someone to watch for what they have just reported
+    when: expr.Expr
 
 
 class Region(Record):
@@ -341,6 +446,13 @@ class Feature(Record):
     estimate: bool
     source: str | None
     note: str
+    #: does it point to this cause's organ? Who the person is, where it hurts, how it began,
+    #: how bad it is and general risk factors do not (questions.toml marks those answers
+    #: `specific = false`); a feature may say otherwise for its cause. A serious cause needs a
+    #: specific feature to be listed at all.
+    specific: bool = True
+    #: does it say anything beyond age, sex, side and area?
+    clinical: bool = True
 
 
 class Condition(Record):
@@ -356,6 +468,19 @@ class Condition(Record):
     see_doctor: str
     advice: tuple[str, ...]
     sources: tuple[str, ...]
+    #: the score (ln odds) at which it is likely enough to act on: its urgency then becomes the
+    #: least the assessment gives (the threshold approach, Pauker and Kassirer 1980)
+    threshold: float = 0.0
+    threshold_note: str = ""
+    #: the signs that would make it urgent, for the list of causes to rule out
+    urgent_if: tuple[str, ...] = ()
+    #: what is left when the signs of other causes are absent (non-specific back pain): never
+    #: likely beside a red flag for same-day care or more
+    diagnosis_of_exclusion: bool = False
+
+    @property
+    def serious(self) -> bool:
+        return LEVEL_RANK[self.urgency] >= SERIOUS
 
 
 class Advice(Record):
@@ -396,6 +521,22 @@ def _require(entry: Mapping[str, Any], names: tuple[str, ...], where: str) -> No
         raise KnowledgeError(f"{where}: missing {', '.join(missing)}")
 
 
+def _known_keys(entry: object, table: str, where: str) -> Mapping[str, Any]:
+    """The entry itself when every key in it is one `KEYS[table]` allows; else KnowledgeError
+    naming the file, the entry and the key."""
+    if not isinstance(entry, Mapping):
+        raise KnowledgeError(f"{where}: expected a table, got {type(entry).__name__}")
+    allowed = KEYS[table]
+    for key in entry:
+        if key not in allowed:
+            import difflib  # only on the error path
+
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise KnowledgeError(f"{where}: unknown key {key!r}{hint}")
+    return entry
+
+
 def load_knowledge(root: Traversable | None = None) -> Knowledge:
     """Load and validate the whole knowledge base (cached: loaded once per process)."""
     return _load_knowledge(cast(Hashable, root or data_dir()))
@@ -415,6 +556,7 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
             where = f"{name}: {sid}"
             if sid in sources:
                 raise KnowledgeError(f"{where}: source id used twice")
+            _known_keys(entry, "source", where)
             _require(entry, ("title", "year"), where)
             sources[sid] = Source(
                 sid, _citation(entry), entry.get("url", ""), entry.get("kind", "")
@@ -433,12 +575,16 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
             raise KnowledgeError(f"{where}: level must be one of {LEVELS}, got {value!r}")
         return str(value)
 
-    levels_raw = files.read("levels.toml")
+    levels_raw = _known_keys(files.read("levels.toml"), "levels.toml", "levels.toml")
     levels = {}
+    for lid in levels_raw.get("level", {}):
+        if lid not in LEVEL_RANK:
+            raise KnowledgeError(f"levels.toml: unknown level {lid!r}")
     for lid in LEVELS:
         entry = levels_raw.get("level", {}).get(lid)
         if entry is None:
             raise KnowledgeError(f"levels.toml: level {lid} is missing")
+        _known_keys(entry, "level", f"levels.toml: level {lid}")
         _require(entry, ("name", "headline", "action"), f"levels.toml: {lid}")
         levels[lid] = Level(lid, LEVEL_RANK[lid], entry["name"], entry["headline"], entry["action"])
     safety_net = tuple(
@@ -449,16 +595,21 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
     if not disclaimer:
         raise KnowledgeError("levels.toml: disclaimer is missing")
 
-    regions = {
-        rid: Region(rid, entry["name"], entry["emergency"], entry["urgent"])
-        for rid, entry in files.read("regions.toml").get("region", {}).items()
-    }
+    regions = {}
+    regions_raw = _known_keys(files.read("regions.toml"), "regions.toml", "regions.toml")
+    for rid, entry in regions_raw.get("region", {}).items():
+        where = f"regions.toml: region {rid}"
+        _known_keys(entry, "region", where)
+        _require(entry, ("name", "emergency", "urgent"), where)
+        regions[rid] = Region(rid, entry["name"], entry["emergency"], entry["urgent"])
     if "default" not in regions:
         raise KnowledgeError("regions.toml: region 'default' is missing")
 
     advice: dict[str, Advice] = {}
-    for entry in files.read("advice.toml").get("advice", []):
+    advice_raw = _known_keys(files.read("advice.toml"), "advice.toml", "advice.toml")
+    for entry in advice_raw.get("advice", []):
         where = f"advice.toml: {entry.get('id', '?')}"
+        _known_keys(entry, "advice", where)
         _require(entry, ("id", "topic", "title", "text", "grade", "sources"), where)
         if entry["id"] in advice:
             raise KnowledgeError(f"{where}: id used twice")
@@ -489,8 +640,9 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
         )
 
     conditions: dict[str, Condition] = {}
-    rule_entries: list[tuple[str, str | None, dict[str, Any]]] = [
-        ("rules.toml", None, e) for e in files.read("rules.toml").get("rule", [])
+    rules_raw = _known_keys(files.read("rules.toml"), "rules.toml", "rules.toml")
+    rule_entries: list[tuple[str, str | None, Mapping[str, Any]]] = [
+        ("rules.toml", None, e) for e in rules_raw.get("rule", [])
     ]
     for name in files.names("conditions"):
         condition, raw_rules = _condition(name, files.read(name), questions, cited, level, advice)
@@ -508,6 +660,7 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
     rule_ids: set[str] = set()
     for filename, owner, entry in rule_entries:
         where = f"{filename}: rule {entry.get('id', '?')}"
+        _known_keys(entry, "rule", where)
         _require(entry, ("id", "level", "when", "reason", "sources"), where)
         if entry["id"] in rule_ids:
             raise KnowledgeError(f"{where}: id used twice")
@@ -530,6 +683,18 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
             )
         )
 
+    # Rules, safety-net signs and causes are all named by id among the reasons of a report.
+    named: dict[str, str] = {}
+    for kind, ids in (
+        ("condition", list(conditions)),
+        ("rule", [rule.id for rule in rules]),
+        ("safety_net", [sign.id for sign in safety_net]),
+    ):
+        for one in ids:
+            if one in named:
+                raise KnowledgeError(f"{kind} id {one!r} is also a {named[one]} id")
+            named[one] = kind
+
     return Knowledge(
         questions,
         sources,
@@ -546,12 +711,12 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
 def _safety_net_entry(
     entry: Mapping[str, Any], where: str, questions: Questions, cited: Any, level: Any
 ) -> SafetyNet:
-    """One safety-net line; its optional `when` is checked like an urgency rule (no `not`)."""
-    _require(entry, ("level", "text", "sources"), where)
-    when = None
-    if "when" in entry:
-        when = _positive(entry["when"], questions, where, "it names answers that describe the sign")
+    """One safety-net line; its `when` is checked like an urgency rule (no `not`)."""
+    _known_keys(entry, "safety_net", where)
+    _require(entry, ("id", "level", "text", "sources", "when"), where)
+    when = _positive(entry["when"], questions, where, "it names answers that describe the sign")
     return SafetyNet(
+        entry["id"],
         level(entry["level"], where),
         entry["text"],
         cited(_strings(entry["sources"], where), where),
@@ -570,27 +735,45 @@ def _citation(entry: Mapping[str, Any]) -> str:
 
 def _condition(
     name: str,
-    entry: dict[str, Any],
+    entry: Mapping[str, Any],
     questions: Questions,
     cited: Any,
     level: Any,
     advice: Mapping[str, Advice],
-) -> tuple[Condition, list[dict[str, Any]]]:
+) -> tuple[Condition, list[Mapping[str, Any]]]:
     """A condition, and the raw urgency rules its file holds (checked with the other rules)."""
     cid = name.removeprefix("conditions/").removesuffix(".toml")
     where = name
+    _known_keys(entry, "condition", where)
     if entry.get("id", cid) != cid:
         raise KnowledgeError(f"{where}: id {entry.get('id')!r} does not match the file name")
-    _require(entry, ("name", "group", "summary", "urgency", "prior", "feature", "sources"), where)
-    _require(entry, ("doctor_checks",), where)
+    _require(
+        entry,
+        (
+            "name", "group", "summary", "urgency", "prior", "prior_note", "threshold",
+            "threshold_note", "urgent_if", "feature", "sources", "doctor_checks",
+        ),
+        where,
+    )  # fmt: skip
+    urgency = level(entry["urgency"], where)
     features = []
     for index, raw in enumerate(entry["feature"]):
         fwhere = f"{where}: feature {index + 1} ({raw.get('when', '?')})"
+        _known_keys(raw, "feature", fwhere)
         when = _parse_expr(raw.get("when"), fwhere)
         questions.check(when, fwhere)
-        if not isinstance(raw.get("weight"), int | float):
-            raise KnowledgeError(f"{fwhere}: weight must be a number")
-        _two_places(raw["weight"], f"{fwhere}: weight")
+        weight = _log_odds(raw.get("weight"), f"{fwhere}: weight")
+        against = when.facts & questions.alarms
+        if weight < 0 and against and LEVEL_RANK[urgency] > 0:
+            raise KnowledgeError(
+                f"{fwhere}: counts the alarm sign {sorted(against)[0]!r} against a cause that "
+                "needs more than self-care (adding an alarm sign must never lower the level)"
+            )
+        if weight > 0 and when.negated:
+            raise KnowledgeError(
+                f"{fwhere}: a feature for the cause may not use 'not' (adding an answer must "
+                "never take away evidence for a cause)"
+            )
         label = raw.get("label") or (questions.labels.get(when.single_fact or "", ""))
         if not label:
             raise KnowledgeError(f"{fwhere}: a feature that is not one answer needs a label")
@@ -600,17 +783,28 @@ def _condition(
             cited((source,), fwhere)
         elif not estimate:
             raise KnowledgeError(f"{fwhere}: a weight needs a source, or estimate = true")
+        keys = {fact.split(".")[0] for fact in when.facts} | {key for key, _, _ in when.numbers}
+        specific = raw.get("specific")
         features.append(
-            Feature(when, float(raw["weight"]), label, estimate, source, raw.get("note", ""))
+            Feature(
+                when,
+                weight,
+                label,
+                estimate,
+                source,
+                raw.get("note", ""),
+                questions.specific_condition(when) if specific is None else bool(specific),
+                # a feature the data calls specific is evidence, even about age or side
+                not keys <= CONTEXT_KEYS or specific is True,
+            )
         )
     exclude = []
     for text in _strings(entry.get("exclude", []), where):
         ruled_out = _parse_expr(text, f"{where}: exclude")
         questions.check(ruled_out, f"{where}: exclude")
         exclude.append(ruled_out)
-    if not isinstance(entry["prior"], int | float):
-        raise KnowledgeError(f"{where}: prior must be a number")
-    _two_places(entry["prior"], f"{where}: prior")
+    prior = _log_odds(entry["prior"], f"{where}: prior")
+    threshold = _log_odds(entry["threshold"], f"{where}: threshold")
     advice_ids = _strings(entry.get("advice", []), where)
     for aid in advice_ids:
         if aid not in advice:
@@ -620,13 +814,17 @@ def _condition(
         name=entry["name"],
         group=entry["group"],
         summary=entry["summary"],
-        urgency=level(entry["urgency"], where),
-        prior=float(entry["prior"]),
+        urgency=urgency,
+        prior=prior,
         features=tuple(features),
         exclude=tuple(exclude),
         doctor_checks=_strings(entry["doctor_checks"], where),
         see_doctor=entry.get("see_doctor", ""),
         advice=advice_ids,
         sources=cited(_strings(entry["sources"], where), where),
+        threshold=threshold,
+        threshold_note=str(entry["threshold_note"]),
+        urgent_if=_strings(entry["urgent_if"], where),
+        diagnosis_of_exclusion=bool(entry.get("diagnosis_of_exclusion", False)),
     )
-    return condition, entry.get("rule", [])
+    return condition, list(entry.get("rule", []))

@@ -208,7 +208,7 @@ class Wizard:
         answers = self.partial()
         if answers is None or self.alerted:
             return True
-        level, rules = urgency(answers, self.kb)
+        level, reasons = urgency(answers, self.kb)
         if level != "emergency":
             return True
         self.alerted = True
@@ -217,9 +217,9 @@ class Wizard:
         text.append(
             f"!!! Call {number} now, or go to the nearest emergency department.\n\n", style="bold"
         )
-        for rule in rules:
-            if rule.level == "emergency":
-                text.append(f"- {rule.reason}\n")
+        for reason in reasons:
+            if reason.level == "emergency":
+                text.append(f"- {reason.text}\n")
         text.append("\nDo not wait for the rest of this assessment.")
         self.console.print(Panel(text, title="EMERGENCY", border_style="bold red"))
         carry_on = self._prompt(

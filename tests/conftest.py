@@ -19,13 +19,15 @@ from backpain_cli.knowledge import Knowledge, load_knowledge
 CASES_DIR = Path(__file__).parent / "cases"
 #: Cases written from the guidelines by someone who had not read the rules (see its README).
 BLIND_DIR = Path(__file__).parent / "cases_blind"
+#: Partial and atypical presentations written the same way, to catch under-triage (its README).
+ADVERSARIAL_DIR = Path(__file__).parent / "cases_adversarial"
 
 
 def load_cases(*folders: Path) -> list[tuple[str, dict[str, Any]]]:
     """The cases in `folders` (default: the suite and the held-out set), by file name."""
     return [
         (path.stem, json.loads(path.read_text(encoding="utf-8")))
-        for folder in folders or (CASES_DIR, BLIND_DIR)
+        for folder in folders or (CASES_DIR, BLIND_DIR, ADVERSARIAL_DIR)
         for path in sorted(folder.glob("*.json"))
     ]
 

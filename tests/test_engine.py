@@ -1,36 +1,152 @@
-"""How the engine ranks possible causes (design: score = prior + weights of answers present;
-causes a red flag points to come first; at most five; impossible ones excluded)."""
+"""One decision (the clinical model): the level, the likely causes and the causes to rule out
+agree with each other.
+
+- A cause is likely when its score reaches its threshold (the score at which it must be acted on,
+  Pauker and Kassirer 1980) with evidence of its own; its usual urgency is then part of the level.
+- `conditions` are the most likely causes, `rule_out` the serious causes a doctor should rule out
+  (Murtagh's safe diagnostic strategy); no listed likely cause usually needs more than the level.
+- Evidence before alarm: who the person is and where it hurts cannot put a serious cause on screen.
+"""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+import pytest
 from conftest import run_assessment
 
 from backpain_cli.answers import parse_answers
-from backpain_cli.engine import score
-from backpain_cli.knowledge import Knowledge
+from backpain_cli.engine import decision
+from backpain_cli.engine.index import index_of
+from backpain_cli.knowledge import LEVEL_RANK, Knowledge
 
 
 def ids(answers: dict[str, Any]) -> list[str]:
     return [cause.id for cause in run_assessment(answers).conditions]
 
 
-def test_the_cause_most_red_flags_point_to_comes_first() -> None:
-    """Upper back pain with a cold sweat at 67: two flags point to the heart, one to the aorta."""
-    shown = ids({"age": 67, "side": "left", "area": "upper", "symptoms": ["cold_sweat"]})
-    assert shown[0] == "heart_attack"
+def listed(answers: dict[str, Any]) -> set[str]:
+    result = run_assessment(answers)
+    return {c.id for c in result.conditions} | {c.id for c in result.rule_out}
+
+
+def test_a_likely_cause_sets_the_level_when_no_rule_fires() -> None:
+    """Renal colic without blood in the urine (NICE NG118, CKS renal colic): the kidney stone is
+    likely on its score, and the level is its usual urgency."""
+    result = run_assessment(
+        {
+            "age": 40,
+            "sex": "male",
+            "side": "left",
+            "area": "middle",
+            "onset": "sudden",
+            "severity": 7,
+            "character": ["sharp"],
+            "radiates_to": ["groin"],
+            "symptoms": ["nausea_or_vomiting"],
+        }
+    )
+    assert result.level == "urgent"
+    assert result.conditions[0].id == "kidney_stone"
+    assert result.conditions[0].likely
+
+
+def test_a_cause_the_level_rests_on_gives_a_reason() -> None:
+    """A cause that lifts the level above every rule is named among the reasons, with its
+    sources, so the report always says why."""
+    # Visible blood in the urine with flank pain: the rule asks for a doctor's appointment
+    # (NICE NG12), and the kidney stone it makes likely needs a doctor today (NICE NG118).
+    result = run_assessment(
+        {"age": 48, "sex": "male", "side": "right", "area": "middle", "onset": "gradual",
+         "severity": 4, "symptoms": ["blood_in_urine"]}
+    )  # fmt: skip
+    assert result.level == "urgent"
+    assert [(r.rule, r.kind) for r in result.reasons] == [
+        ("kidney_stone", "cause"),
+        ("blood_in_urine", "rule"),
+    ]
+    assert result.reasons[0].sources
+    assert result.conditions[0].id == "kidney_stone"  # the cause the level rests on leads
+
+
+def test_a_red_flag_makes_the_cause_it_points_to_likely() -> None:
+    """Saddle numbness after lifting (GIRFT 2023): the strain is no longer the likely cause, and
+    cauda equina syndrome leads the list."""
+    result = run_assessment(
+        {
+            "age": 35,
+            "side": "centre",
+            "area": "lower",
+            "trigger": "lifting_or_twisting",
+            "symptoms": ["saddle_numbness"],
+        }
+    )
+    assert result.level == "emergency"
+    assert result.conditions[0].id == "cauda_equina_syndrome"
+    assert result.conditions[0].likely
+    strain = next(c for c in result.conditions if c.id == "muscle_strain")
+    assert not strain.likely  # a diagnosis of exclusion, beside a red flag
+
+
+def test_a_red_flag_below_a_causes_urgency_puts_it_to_rule_out() -> None:
+    """A cold sweat at 30 with low back pain: same-day care, and a heart attack is named as a
+    cause to rule out, with the signs that would make it urgent, never as a likely cause."""
+    result = run_assessment(
+        {"age": 30, "sex": "male", "side": "left", "area": "lower", "symptoms": ["cold_sweat"]}
+    )
+    assert result.level == "urgent"
+    assert "heart_attack" not in {c.id for c in result.conditions}
+    heart = next(c for c in result.rule_out if c.id == "heart_attack")
+    assert heart.urgent_if and heart.suspected_by == ("cold_sweat",)
+
+
+@pytest.mark.parametrize(
+    ("answers", "cause"),
+    [
+        (  # a collapsed lung after lifting: sudden, male, 15 to 40 (issue's example)
+            {"age": 25, "sex": "male", "side": "left", "area": "upper", "onset": "sudden",
+             "trigger": "lifting_or_twisting", "character": ["sharp"]},
+            "pneumothorax",
+        ),
+        (  # an aneurysm for a 45-year-old smoker with mild gradual pain
+            {"age": 45, "sex": "male", "side": "centre", "area": "lower", "onset": "gradual",
+             "severity": 3, "lifestyle": ["smoker"]},
+            "aortic_aneurysm",
+        ),
+    ],
+)  # fmt: skip
+def test_who_you_are_and_where_it_hurts_never_list_a_serious_cause(
+    answers: dict[str, Any], cause: str
+) -> None:
+    assert cause not in listed(answers)
+
+
+def test_inflammatory_back_pain_at_20_is_not_spine_cancer() -> None:
+    """NICE NG65: a young adult with inflammatory back pain: axial spondyloarthritis comes first,
+    and cancer is not listed at all."""
+    answers = {
+        "age": 20,
+        "sex": "male",
+        "side": "both",
+        "area": "lower",
+        "duration_days": 120,
+        "pattern": ["morning_stiffness_over_30_min", "better_with_exercise", "night_pain"],
+        "character": ["stiffness"],
+    }
+    assert ids(answers)[0] == "axial_spondyloarthritis"
+    assert "spinal_malignancy" not in listed(answers)
 
 
 def test_impossible_causes_are_never_shown() -> None:
     """Clinical brief: sex and age make a cause impossible (ectopic pregnancy in a male)."""
-    shown = ids(
+    shown = listed(
         {
             "age": 30,
             "sex": "male",
             "side": "left",
             "area": "lower",
-            "symptoms": ["missed_period", "abdominal_pain"],
+            "symptoms": ["missed_period", "abdominal_pain", "vaginal_bleeding"],
             "radiates_to": ["shoulder"],
         }
     )
@@ -38,7 +154,7 @@ def test_impossible_causes_are_never_shown() -> None:
     assert "ovarian_cyst_or_torsion" not in shown
 
 
-def test_at_most_five_causes_each_with_its_reasons() -> None:
+def test_at_most_five_causes_and_four_to_rule_out_each_with_its_reasons() -> None:
     result = run_assessment(
         {
             "age": 70,
@@ -54,18 +170,31 @@ def test_at_most_five_causes_each_with_its_reasons() -> None:
         }
     )
     assert 1 <= len(result.conditions) <= 5
-    assert all(cause.because for cause in result.conditions)
+    assert len(result.rule_out) <= 4
+    assert all(cause.because for cause in (*result.conditions, *result.rule_out))
+    assert not {c.id for c in result.conditions} & {c.id for c in result.rule_out}
 
 
 def test_a_left_side_lifts_left_organs_and_never_lowers_the_spine(kb: Knowledge) -> None:
     """Clinical brief section 3: left-sidedness adds nothing to musculoskeletal causes."""
     base = {"age": 45, "sex": "male", "area": "middle", "character": ["dull_ache"]}
-    left, centre = (
-        parse_answers({**base, "side": "left"}),
-        parse_answers({**base, "side": "centre"}),
-    )
+    index = index_of(kb)
+    left = decision(parse_answers({**base, "side": "left"}), kb).raw
+    centre = decision(parse_answers({**base, "side": "centre"}), kb).raw
     for cid in ("spleen_injury", "diverticulitis", "heart_attack", "kidney_stone"):
-        assert score(kb.conditions[cid], left)[0] > score(kb.conditions[cid], centre)[0], cid
-    for condition in kb.conditions.values():
+        n = index.place[cid]
+        assert (left[n] or 0) > (centre[n] or 0), cid
+    for n, condition in enumerate(index.causes):
         if condition.group == "musculoskeletal":
-            assert score(condition, left)[0] >= score(condition, centre)[0], condition.id
+            assert (left[n] or 0) >= (centre[n] or 0), condition.id
+
+
+def test_every_threshold_is_lower_for_a_more_urgent_cause(kb: Knowledge) -> None:
+    """The threshold approach: the more harm a missed cause does, the lower the score at which
+    it must be acted on. No cause may need more evidence than a milder one does."""
+    by_level: dict[int, set[float]] = {}
+    for cause in kb.conditions.values():
+        by_level.setdefault(LEVEL_RANK[cause.urgency], set()).add(cause.threshold)
+    levels = sorted(by_level)
+    for lower, higher in itertools.pairwise(levels):
+        assert max(by_level[higher]) <= min(by_level[lower]), (lower, higher)

@@ -2,7 +2,8 @@
 
 - A condition evaluated over atoms (`Expr.holds`) agrees with the condition over answers
   (`Expr.test`), and its trigger atoms are necessary: it never holds without one of them.
-- The engine's lookup of the comparisons that hold for a number agrees with evaluating each.
+- The engine's lookup of the comparisons that hold for a number agrees with evaluating each
+  (`engine.atoms.Comparisons`).
 - The quick checks of `parse_answers` take a value only where the full check would.
 - Batch's schema (msgspec) takes a line only when the strict reader would, reads it as the
   strict reader does, and batch writes the same results with msgspec or without it.
@@ -14,7 +15,6 @@ import builtins
 import io
 import json
 import math
-import pickle
 from typing import Any
 
 import pytest
@@ -32,13 +32,14 @@ from backpain_cli.answers import (
     loads_answers_json,
     parse_answers,
 )
-from backpain_cli.engine import _index, _summary, assess, summarize
+from backpain_cli.engine import assess, summarize
+from backpain_cli.engine.index import index_of
 from backpain_cli.expr import Expr, comparison_atoms, parse
 from backpain_cli.knowledge import load_knowledge
 
 KB = load_knowledge()
 QUESTIONS = KB.questions
-INDEX = _index(KB)
+INDEX = index_of(KB)
 EXPRESSIONS: list[Expr] = [rule.when for rule in KB.rules]
 EXPRESSIONS += [f.when for c in KB.conditions.values() for f in c.features]
 EXPRESSIONS += [ex for c in KB.conditions.values() for ex in c.exclude]
@@ -68,7 +69,7 @@ numbers_strategy = st.dictionaries(
 def test_atoms_agree_with_answers_and_triggers_are_necessary(
     facts: frozenset[str], numbers: dict[str, float]
 ) -> None:
-    assert INDEX.comparisons.holding(numbers) == comparison_atoms(ENGINE_COMPARISONS, numbers)
+    assert INDEX.comparisons.atoms((), numbers) == comparison_atoms(ENGINE_COMPARISONS, numbers)
     atoms = facts | comparison_atoms(frozenset(COMPARISONS), numbers)
     for expr in EXPRESSIONS:
         holds = expr.holds(atoms)
@@ -326,20 +327,6 @@ def test_no_score_is_shown_as_minus_zero(document: dict[str, Any]) -> None:
     scores += [cause.score for cause in assess(answers).conditions]
     assert all(math.copysign(1, score) > 0 or score != 0 for score in scores)
     assert all(score == round(score, 2) for score in scores)
-
-
-def test_the_index_pickles_after_use_and_then_assesses_alike() -> None:
-    """What assessments add to the index (kept results, compiled tests) is left out when it
-    pickles, and an index read back decides as the one in use."""
-    atoms = [
-        INDEX.comparisons.atoms(parse_answers(case["answers"])) for _name, case in load_cases()
-    ]
-    before = [_summary(found, INDEX) for found in atoms]
-    assert INDEX.context_parts and INDEX.advice_steps and INDEX.suspected
-    again = pickle.loads(pickle.dumps(INDEX))
-    assert not again.context_parts and not again.advice_steps and not again.suspected
-    assert again.fired.holds == [None] * len(again.fired.holds)
-    assert [_summary(found, again) for found in atoms] == before
 
 
 def test_batch_gives_the_same_bytes_whatever_the_hash_seed() -> None:

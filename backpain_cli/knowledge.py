@@ -44,7 +44,7 @@ KEYS: dict[str, frozenset[str]] = {
     "question": frozenset(
         {
             "key", "id", "type", "required", "min", "max", "short", "prompt", "help", "when",
-            "choices", "wizard", "specific", "alarm",
+            "choices", "wizard", "specific", "alarm", "said",
         }
     ),
     "choice": frozenset({"id", "label", "help", "when", "specific"}),
@@ -192,6 +192,12 @@ class Question(Record):
     wizard: bool = True
     #: the alarm signs: adding one never lowers the level (`Questions.alarms`)
     alarm: bool = False
+    #: how a reason quotes a number answer: "age {value}"
+    said: str = ""
+
+    def quote(self, value: float) -> str:
+        """The answer as a reason quotes it: "age 72", "a pain score of 9 out of 10"."""
+        return (self.said or f"{self.short.lower()}: {{value}}").format(value=f"{value:g}")
 
     def expected(self) -> str:
         if self.type == "int":
@@ -376,6 +382,7 @@ def _question(entry: Mapping[str, Any], where: str) -> Question:
         choices=choices,
         wizard=entry.get("wizard", True),
         alarm=bool(entry.get("alarm", False)),
+        said=str(entry.get("said", "")),
     )
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..answers import Answers
-from ..knowledge import LEVEL_RANK, LEVELS, Knowledge, load_knowledge
+from ..expr import Expr
+from ..knowledge import LEVEL_RANK, LEVELS, Knowledge, Questions, load_knowledge
 from .assessment import (
     OUTPUT_VERSION,
     AdviceItem,
@@ -59,8 +60,9 @@ def decision(answers: Answers, kb: Knowledge | None = None) -> Decision:
 def urgency(answers: Answers, kb: Knowledge | None = None) -> tuple[str, tuple[Reason, ...]]:
     """The level and the reasons for it, highest level first."""
     index = index_of(kb or load_knowledge())
-    made = decide(index.comparisons.atoms(answers.facts, answers.numbers), index)
-    return made.level, _reasons(made, index)
+    atoms = index.comparisons.atoms(answers.facts, answers.numbers)
+    made = decide(atoms, index)
+    return made.level, _reasons(atoms, answers, index, made)
 
 
 def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default") -> Assessment:
@@ -76,7 +78,7 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
         level=made.level,
         headline=level.headline.format(**fill),
         action=level.action.format(**fill),
-        reasons=_reasons(made, index),
+        reasons=_reasons(atoms, answers, index, made),
         conditions=tuple(_possible_cause(atoms, index, made, c) for c in made.conditions),
         advice=tuple(_advice_item(kb, aid) for aid in made.advice),
         see_a_doctor=_safety_net(kb, made.level, fill),
@@ -97,7 +99,7 @@ def summarize(answers: Answers, kb: Knowledge | None = None) -> dict[str, Any]:
     return {
         "version": OUTPUT_VERSION,
         "urgency": made.level,
-        "reasons": [reason.rule for reason in _reasons(made, index)],
+        "reasons": [reason.rule for reason in _reasons(atoms, answers, index, made)],
         "conditions": [
             {
                 "id": index.causes[c].id,
@@ -111,10 +113,20 @@ def summarize(answers: Answers, kb: Knowledge | None = None) -> dict[str, Any]:
     }
 
 
-def _reasons(made: Decision, index: Index) -> tuple[Reason, ...]:
-    """The rules fired, then the signs and likely causes that lift the level above them."""
+def _reasons(
+    atoms: frozenset[str], answers: Answers, index: Index, made: Decision
+) -> tuple[Reason, ...]:
+    """The rules fired, then the signs and likely causes that lift the level above them, each
+    with the answers that made it hold."""
     reasons = [
-        Reason(rule.id, rule.level, rule.reason, rule.sources, "rule")
+        Reason(
+            rule.id,
+            rule.level,
+            rule.reason,
+            rule.sources,
+            "rule",
+            _said(rule.when, atoms, answers, index.kb.questions),
+        )
         for rule in (index.rules[n] for n in made.fired)
     ]
     floor = max((LEVEL_RANK[r.level] for r in reasons), default=0)
@@ -123,12 +135,34 @@ def _reasons(made: Decision, index: Index) -> tuple[Reason, ...]:
             text = f"You told us about {sign.text}. That is a sign to get help at once."
             if sign.level != "emergency":
                 text = f"You told us about {sign.text}. A doctor should check this."
-            reasons.append(Reason(sign.id, sign.level, text, sign.sources, "sign"))
-    for cause in (index.causes[c] for c in made.drivers):
+            said = _said(sign.when, atoms, answers, index.kb.questions)
+            reasons.append(Reason(sign.id, sign.level, text, sign.sources, "sign", said))
+    for c in made.drivers:
+        cause = index.causes[c]
         text = f"Your answers fit {cause.name}, which usually needs {_NEEDS[cause.urgency]}."
-        reasons.append(Reason(cause.id, cause.urgency, text, cause.sources, "cause"))
+        said = tuple(_because(atoms, index, made, c))
+        reasons.append(Reason(cause.id, cause.urgency, text, cause.sources, "cause", said))
     reasons.sort(key=lambda reason: -LEVEL_RANK[reason.level])
     return tuple(reasons)
+
+
+def _said(
+    when: Expr, atoms: frozenset[str], answers: Answers, questions: Questions
+) -> tuple[str, ...]:
+    """The answers a condition names that were given, in the person's words, in the order the
+    questions ask them."""
+    facts = when.facts & atoms
+    keys = {key for key, _op, _value in when.numbers if key in answers.numbers}
+    found = []
+    for key, question in questions.keys.items():
+        if key in keys:
+            found.append(question.quote(answers.numbers[key]))
+        found += [
+            questions.labels[f"{key}.{value}"]
+            for value in questions.vocabulary.get(key, ())
+            if f"{key}.{value}" in facts
+        ]
+    return tuple(found)
 
 
 def _score(made: Decision, cause: int) -> float:

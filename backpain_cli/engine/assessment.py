@@ -23,6 +23,8 @@ class Reason(Record):
     sources: tuple[str, ...]
     #: "rule" | "sign" | "cause"
     kind: str = "rule"
+    #: the answers that made it hold, in the person's words
+    because: tuple[str, ...] = ()
 
 
 class PossibleCause(Record):
@@ -119,6 +121,7 @@ class Assessment(Record):
                         "kind": r.kind,
                         "level": r.level,
                         "text": r.text,
+                        "because": list(r.because),
                         "sources": list(r.sources),
                     }
                     for r in self.reasons

@@ -1,6 +1,7 @@
 """Documentation generated from the knowledge base, so that it cannot drift from what runs.
 
     python -m backpain_cli.docs docs/      # rewrite docs/conditions/*.md, docs/answers-format.md
+                                           # and the table of thresholds in data/README.md
 
 A test regenerates every page and fails when the files in docs/ differ.
 """
@@ -182,6 +183,26 @@ def all_pages(kb: Knowledge | None = None) -> dict[str, str]:
     return pages
 
 
+#: Where data/README.md holds the generated table of thresholds.
+THRESHOLDS = ("<!-- thresholds -->", "<!-- /thresholds -->")
+
+
+def thresholds_table(kb: Knowledge) -> str:
+    """The table of every condition's usual urgency, threshold and its reason."""
+    lines = ["| condition | urgency | threshold | why |", "|---|---|---|---|"]
+    order = sorted(kb.conditions.values(), key=lambda c: (-LEVEL_RANK[c.urgency], c.id))
+    lines += [f"| `{c.id}` | {c.urgency} | {c.threshold:g} | {c.threshold_note} |" for c in order]
+    return "\n".join(lines)
+
+
+def with_thresholds(readme: str, kb: Knowledge) -> str:
+    """data/README.md with its table of thresholds made afresh."""
+    start, end = THRESHOLDS
+    head, rest = readme.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    return f"{head}{start}\n{thresholds_table(kb)}\n{end}{tail}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Regenerate the docs made from data/.")
     parser.add_argument("docs", type=Path, help="the docs/ folder of the repository")
@@ -190,7 +211,9 @@ def main() -> None:
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(all_pages())} pages under {target}")
+    readme = target.resolve().parent / "data" / "README.md"
+    readme.write_text(with_thresholds(readme.read_text(encoding="utf-8"), load_knowledge()))
+    print(f"wrote {len(all_pages())} pages under {target}, and the thresholds in {readme}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from backpain_cli.docs import all_pages
+from backpain_cli.docs import all_pages, with_thresholds
 from backpain_cli.knowledge import Knowledge
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -20,6 +20,13 @@ def test_generated_page_is_current(relative: str) -> None:
     assert path.exists(), f"missing {path}; run: python -m backpain_cli.docs docs"
     assert path.read_text(encoding="utf-8") == all_pages()[relative], (
         f"{relative} is stale; run: python -m backpain_cli.docs docs"
+    )
+
+
+def test_the_thresholds_in_the_data_readme_are_current(kb: Knowledge) -> None:
+    readme = (DOCS.parent / "data" / "README.md").read_text(encoding="utf-8")
+    assert readme == with_thresholds(readme, kb), (
+        "data/README.md's thresholds are stale; run: python -m backpain_cli.docs docs"
     )
 
 

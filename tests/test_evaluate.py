@@ -12,18 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASES_DIR
+from conftest import CASES_DIR, load_cases
 
+from backpain_cli.answers import parse_answers
+from backpain_cli.engine import assess
 from backpain_cli.evaluate import (
     Case,
     CaseError,
     Rate,
     case_from_dict,
+    contradictions,
     evaluate,
     format_text,
+    generated_answers,
     load_case_files,
     main,
 )
+from backpain_cli.knowledge import load_knowledge
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +166,39 @@ def test_main_exits_1_on_under_triage_and_prints_json(
     )
     assert main([str(tmp_path)]) == 1
     assert "[under-triage] under" in capsys.readouterr().out
+
+
+# -- reports that contradict themselves ----------------------------------------------------------
+
+
+def test_no_report_of_4000_generated_presentations_contradicts_itself() -> None:
+    """Over realistic presentations (the cases changed a little, and fresh ones drawn a few
+    answers at a time), no report lists a likely cause that needs more than its level, gives a
+    reason above its level, asks the person to watch for a sign they reported, or calls a cause
+    both likely and one to rule out."""
+    kb = load_knowledge()
+    bases = [case["answers"] for _name, case in load_cases()]
+    found = {}
+    for answers in generated_answers(4000, bases, seed=12):
+        clash = contradictions(assess(parse_answers(answers), kb), kb)
+        if clash:
+            found[len(found)] = (answers, clash)
+    assert not found, list(found.values())[:3]
+
+
+def test_the_contradiction_check_can_fail() -> None:
+    kb = load_knowledge()
+    result = assess(parse_answers({"age": 40, "side": "left", "area": "lower"}), kb)
+    stone = assess(
+        parse_answers({"age": 40, "side": "left", "area": "middle", "radiates_to": ["groin"]}), kb
+    ).conditions[0]
+    assert stone.urgency == "urgent"
+    wrong = result._replace(conditions=(stone, *result.conditions))
+    assert contradictions(wrong, kb) == ["kidney_stone usually needs urgent, above self_care"]
+    sign = next(s for s in kb.safety_net if s.id == "sign_fever")
+    told = assess(parse_answers({"age": 40, "side": "left", "area": "lower"}), kb)
+    feverish = told._replace(
+        answers=parse_answers({"age": 40, "side": "left", "area": "lower", "symptoms": ["fever"]})
+    )
+    assert sign.text in {t for g in feverish.see_a_doctor for t in g.signs}
+    assert any("sign_fever" in clash for clash in contradictions(feverish, kb))

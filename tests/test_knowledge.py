@@ -240,3 +240,76 @@ def test_the_compiled_knowledge_base_round_trips(tmp_path: Path) -> None:
     facts = frozenset({"symptoms.saddle_numbness", "side.left"})
     for mine, theirs in zip(again.rules, kb.rules, strict=True):
         assert mine.when(facts, {"age": 70}) == theirs.when(facts, {"age": 70}), mine.id
+
+
+# -- strict data: every table refuses a key it does not know ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "words"),
+    [
+        (
+            "conditions/ectopic_pregnancy.toml",
+            "exclude = [",
+            "exlude = [",
+            r"conditions/ectopic_pregnancy\.toml: unknown key 'exlude'; did you mean 'exclude'\?",
+        ),
+        ("conditions/kidney_stone.toml", "weight = 1.2", "wieght = 1.2", "unknown key 'wieght'"),
+        ("conditions/kidney_stone.toml", 'level = "urgent"', 'levl = "urgent"', "unknown key"),
+        ("rules.toml", 'level = "emergency"', 'lvl = "emergency"', r"rules\.toml: rule"),
+        ("advice.toml", 'grade = "recommended"', 'grde = "recommended"', r"advice\.toml"),
+        ("levels.toml", 'level = "urgent"', 'levle = "urgent"', r"levels\.toml: safety_net"),
+        ("levels.toml", 'name = "Urgent"', 'nme = "Urgent"', r"levels\.toml: level urgent"),
+        ("questions.toml", 'short = "Age"', 'shrt = "Age"', r"questions\.toml: question age"),
+        ("questions.toml", '{ id = "male", label = "male" }', '{ id = "male", lab = "male" }',
+         "choice male: unknown key 'lab'"),
+        ("regions.toml", 'emergency = "999"', 'emergncy = "999"', r"regions\.toml: region uk"),
+        ("sources/core.toml", 'year = "2018"', 'yaer = "2018"', r"sources/core\.toml"),
+    ],
+)  # fmt: skip
+def test_an_unknown_key_is_a_load_error_naming_the_file_and_the_key(
+    data_copy: Path, file: str, old: str, new: str, words: str
+) -> None:
+    path = data_copy / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (file, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=words):
+        load_knowledge(data_copy)
+
+
+def test_a_cause_may_not_count_an_alarm_sign_against_itself(data_copy: Path) -> None:
+    """Adding an alarm answer must never lower the level, so no feature may weigh one against
+    a cause that needs more than self-care."""
+    append(
+        data_copy / "conditions" / "kidney_stone.toml",
+        '[[feature]]\nwhen = "symptoms.chest_pain"\nweight = -1.0\nestimate = true\n',
+    )
+    with pytest.raises(KnowledgeError, match=r"counts the alarm sign 'symptoms\.chest_pain'"):
+        load_knowledge(data_copy)
+
+
+def test_evidence_for_a_cause_may_not_use_not(data_copy: Path) -> None:
+    """Adding an answer must never take away evidence for a cause."""
+    append(
+        data_copy / "conditions" / "kidney_stone.toml",
+        '[[feature]]\nwhen = "not symptoms.fever"\nlabel = "x"\nweight = 0.5\nestimate = true\n',
+    )
+    with pytest.raises(KnowledgeError, match="may not use 'not'"):
+        load_knowledge(data_copy)
+
+
+def test_every_condition_has_a_threshold_with_a_reason(kb: Knowledge) -> None:
+    """Each reason states the threshold it explains, so the two cannot drift apart."""
+    for condition in kb.conditions.values():
+        assert f"ln odds {condition.threshold:g})" in condition.threshold_note, condition.id
+        assert condition.urgent_if, condition.id
+
+
+def test_rules_safety_net_signs_and_causes_have_distinct_ids(data_copy: Path) -> None:
+    text = (data_copy / "levels.toml").read_text(encoding="utf-8")
+    (data_copy / "levels.toml").write_text(
+        text.replace('id = "sign_fever"', 'id = "fever_with_back_pain"'), encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError, match="'fever_with_back_pain' is also a rule id"):
+        load_knowledge(data_copy)

@@ -3,7 +3,7 @@
 - A condition evaluated over atoms (`Expr.holds`) agrees with the condition over answers
   (`Expr.test`), and its trigger atoms are necessary: it never holds without one of them.
 - The engine's lookup of the comparisons that hold for a number agrees with evaluating each
-  (`engine.atoms.Comparisons`).
+  (`engine.index.Comparisons`).
 - The quick checks of `parse_answers` take a value only where the full check would.
 - Batch's schema (msgspec) takes a line only when the strict reader would, reads it as the
   strict reader does, and batch writes the same results with msgspec or without it.

@@ -1,7 +1,7 @@
 """The engine: answers in, assessment out. Pure: no I/O, no printing, no prompts.
 
-    atoms.py       answers as one set of atoms (facts, and the comparisons that hold)
-    index.py       the knowledge base filed for assessing (built once per knowledge base)
+    index.py       the knowledge base filed for assessing (built once per knowledge base), and
+                   answers as one set of atoms (facts, and the comparisons that hold)
     decide.py      the one decision: level, likely causes, causes to rule out, advice
     assessment.py  the records an assessment is made of, and its JSON
 
@@ -153,15 +153,17 @@ def _said(
     questions ask them."""
     facts = when.facts & atoms
     keys = {key for key, _op, _value in when.numbers if key in answers.numbers}
+    keys.update(fact.partition(".")[0] for fact in facts)
     found = []
-    for key, question in questions.keys.items():
-        if key in keys:
-            found.append(question.quote(answers.numbers[key]))
-        found += [
-            questions.labels[f"{key}.{value}"]
-            for value in questions.vocabulary.get(key, ())
-            if f"{key}.{value}" in facts
-        ]
+    for key in sorted(keys, key=questions.order.__getitem__):
+        if key in answers.numbers:
+            found.append(questions.keys[key].quote(answers.numbers[key]))
+        else:
+            found += [
+                questions.labels[f"{key}.{value}"]
+                for value in questions.vocabulary[key]
+                if f"{key}.{value}" in facts
+            ]
     return tuple(found)
 
 
@@ -174,11 +176,8 @@ def _score(made: Decision, cause: int) -> float:
 def _because(atoms: frozenset[str], index: Index, made: Decision, cause: int) -> list[str]:
     """The answers for a cause, strongest first; then, for a cause a rule points to, the
     answers that made the rule fire."""
-    found = list(
-        dict.fromkeys(
-            index.features[n].label for n in made.present[cause] if index.features[n].weight > 0
-        )
-    )
+    features = index.features
+    found = list(dict.fromkeys(features[n][2] for n in made.present[cause] if features[n][1] > 0))
     names = index.kb.questions.labels
     for n in made.suspected.get(cause, ()):
         for fact in sorted(index.rules[n].when.facts & atoms):
@@ -198,7 +197,7 @@ def _possible_cause(atoms: frozenset[str], index: Index, made: Decision, c: int)
         tuple(_because(atoms, index, made, c)),
         tuple(
             dict.fromkeys(
-                index.features[n].label for n in made.present[c] if index.features[n].weight <= 0
+                index.features[n][2] for n in made.present[c] if index.features[n][1] <= 0
             )
         ),
         tuple(index.rules[n].id for n in made.suspected.get(c, ())),

@@ -65,14 +65,14 @@ def decide(atoms: Atoms, index: Index) -> Decision:
     specific = [0] * count
     clinical = [0] * count
     present: list[list[int]] = [[] for _ in range(count)]
+    features = index.features
     for number in index.present.matching(atoms):
-        feature = index.features[number]
-        cause = feature.cause
-        totals[cause] += feature.weight
+        cause, weight, _label, is_specific, is_clinical = features[number]
+        totals[cause] += weight
         present[cause].append(number)
-        if feature.weight > 0:
-            specific[cause] += feature.weight * feature.specific
-            clinical[cause] += feature.weight * feature.clinical
+        if weight > 0:
+            specific[cause] += weight * is_specific
+            clinical[cause] += weight * is_clinical
     excluded = {index.excluded_cause[n] for n in index.exclusions.matching(atoms)}
     suspected: dict[int, list[int]] = {}
     for rule in fired:

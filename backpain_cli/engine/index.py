@@ -1,6 +1,9 @@
 """The knowledge base arranged for assessing: built once per knowledge base, in a few
 milliseconds, the first time one is assessed.
 
+Answers are tested as atoms: the facts answered ("symptoms.fever") and the comparisons that hold
+("age>=50.0"), in one set (`Comparisons`).
+
 Every condition (urgency rules, safety-net signs, scoring features, exclusions) is filed under its
 trigger atoms (`Expr.trigger`): one of them must be present for it to hold, so an assessment
 tests only the few conditions its answers could make true, not the hundreds there are.
@@ -8,23 +11,46 @@ tests only the few conditions its answers could make true, not the hundreds ther
 
 from __future__ import annotations
 
-from ..expr import AtomPredicate, Atoms, Expr
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..expr import OPERATORS, AtomPredicate, Atoms, Expr, atom
 from ..knowledge import LEVEL_RANK, Condition, Knowledge, Rule, SafetyNet
-from .atoms import Comparisons
+
+
+class Comparisons:
+    """Every comparison the knowledge base makes, by the key it compares."""
+
+    def __init__(self, comparisons: Iterable[tuple[str, str, float]]) -> None:
+        self.by_key: dict[str, list[tuple[str, float, str]]] = {}
+        for key, op, value in sorted(set(comparisons)):
+            self.by_key.setdefault(key, []).append((op, value, atom(key, op, value)))
+
+    def atoms(self, facts: Iterable[str], numbers: Mapping[str, float]) -> Atoms:
+        """The facts, and the atoms of the comparisons that hold for the numbers."""
+        found = set(facts)
+        for key, number in numbers.items():
+            for op, value, name in self.by_key.get(key, ()):
+                if OPERATORS[op](number, value):
+                    found.add(name)
+        return frozenset(found)
 
 
 class Filed:
     """Numbered conditions, filed by trigger atom; `matching(atoms)` gives the numbers of those
-    that hold, in order."""
+    that hold, in order. A condition that is one atom, or an `or` of atoms, holds exactly when
+    one of its trigger atoms is present, so only the others are tested."""
 
     def __init__(self, conditions: list[Expr]) -> None:
         self.conditions = conditions
         #: conditions with `not` may hold whatever was answered: tested every time
         self.always = [n for n, c in enumerate(conditions) if c.trigger is None]
+        #: atom -> the numbers of the conditions it triggers
         self.under: dict[str, list[int]] = {}
         for n, condition in enumerate(conditions):
             for name in condition.trigger or ():
                 self.under.setdefault(name, []).append(n)
+        self.exact = [_any_of_atoms(condition.tree) for condition in conditions]
         #: compiled tests, made as each is first needed, so a start pays only for those
         self.tests: list[AtomPredicate | None] = [None] * len(conditions)
 
@@ -36,6 +62,9 @@ class Filed:
                 candidates.update(filed)
         found = []
         for n in sorted(candidates):
+            if self.exact[n]:
+                found.append(n)
+                continue
             test = self.tests[n]
             if test is None:
                 test = self.tests[n] = self.conditions[n].holds
@@ -44,17 +73,17 @@ class Filed:
         return found
 
 
-class Feature:
-    """A scoring feature of one cause, as the engine adds it up."""
+def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
+    """Is the condition one atom, or an `or` of atoms (true exactly when one is present)?"""
+    if tree[0] in ("fact", "cmp"):
+        return True
+    return tree[0] == "or" and all(part[0] in ("fact", "cmp") for part in tree[1])
 
-    __slots__ = ("cause", "clinical", "label", "specific", "weight")
 
-    def __init__(self, cause: int, weight: int, label: str, specific: bool, clinical: bool):
-        self.cause = cause  # the cause's place in Index.causes
-        self.weight = weight  # in hundredths of ln odds
-        self.label = label
-        self.specific = specific
-        self.clinical = clinical
+#: A scoring feature as the engine adds it up: the place of its cause in Index.causes, its
+#: weight in hundredths of ln odds, its label, whether it is specific to the cause's organ, and
+#: whether it says anything beyond who the person is and where it hurts.
+Feature = tuple[int, int, str, bool, bool]
 
 
 class Index:
@@ -78,8 +107,8 @@ class Index:
             for n, cause in enumerate(self.causes)
             for feature in sorted(cause.features, key=lambda f: -abs(f.weight))
         ]
-        self.features = [
-            Feature(n, _hundredths(f.weight), f.label, f.specific, f.clinical) for n, f in pairs
+        self.features: list[Feature] = [
+            (n, _hundredths(f.weight), f.label, f.specific, f.clinical) for n, f in pairs
         ]
         exclusions = [(n, ex) for n, cause in enumerate(self.causes) for ex in cause.exclude]
         self.excluded_cause = [n for n, _ in exclusions]

@@ -19,11 +19,10 @@ error a bad line gets, worded exactly as assess words it; and the rare good line
 refuses (one starting with a byte order mark) is read as assess reads it.
 
 **Keys given twice.** The format says a key given twice is an error; msgspec, like most JSON
-decoders, keeps the last value without a word. But the only texts in a line `parse_answers`
-accepts are known keys and ids (and the record id), none of which contains a colon, and no
-object is nested in it: every colon in such a line separates a key from its value. So it has
-a key twice exactly when it has more colons than the decoded object has keys, and such a line
-goes to the strict reader, which names the key. A record id with a colon in it also goes there.
+decoders, keeps the last value without a word. But every key written in a line is followed by
+a colon, so a line with no more colons than the decoded object has keys has each key once (and
+no object nested in it). Any other line (a key twice, a colon inside a text, a nested object)
+goes to the strict reader, which names the key, or reads the line as assess does.
 
 **Bounded.** A line longer than MAX_LINE_BYTES is reported once that many bytes have come,
 and the rest of it is skipped without being kept, so memory stays flat whatever the input
@@ -113,10 +112,6 @@ class Reader:
             return None
         if type(data) is not dict or raw.count(b":") != len(data):
             return None
-        if self.id_key is not None:
-            record = data.get(self.id_key)
-            if isinstance(record, str) and ":" in record:
-                return None
         return data
 
     def _take_id(self, data: object) -> str | int | None:

@@ -157,7 +157,7 @@ def _errors(debug: bool) -> Iterator[None]:
     except AnswersError as error:
         _fail(f"error: {error}", ExitStatus.BAD_INPUT)
     except KeyboardInterrupt:
-        _say("\nbackpain: stopped. Nothing was saved.")
+        _say("\nbackpain: stopped.")
         raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
     except BrokenPipeError:
         _quiet_broken_pipe()

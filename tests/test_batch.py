@@ -230,7 +230,7 @@ def test_record_ids_are_taken_out_and_written_back() -> None:
     lines = [
         {"pid": "p-001", **GOOD},
         {**GOOD, "pid": 17},
-        {"pid": "a:b", **GOOD},  # a colon in the id: read by the strict reader, alike
+        {"pid": "a:b", **GOOD},  # more colons than keys: read by the strict reader, alike
         {"pid": "p-004", **GOOD, "side": "up"},
         GOOD,
         {"pid": ["x"], **GOOD},

@@ -150,6 +150,25 @@ def test_file_names_are_escaped(tmp_path: Path, hostile: str) -> None:
     assert_one_safe_line(run_cli("assess", "-a", str(STONE), "-o", str(existing)).stderr)
 
 
+def test_a_file_name_that_is_not_utf8_shows_its_bytes(tmp_path: Path) -> None:
+    name = os.fsdecode(b"\xff\x1b[2J.json")  # as Python holds a name that is not UTF-8
+    done = run_cli("validate", name, cwd=tmp_path)
+    assert assert_one_safe_line(done.stderr) == "backpain: error: \\xff\\x1b[2J.json: no such file"
+
+
+def test_shown_escapes_cuts_and_leaves_plain_text_alone() -> None:
+    from backpain_cli.echo import quoted, shown
+
+    assert shown("fevr") == "fevr" and quoted("fevr") == "'fevr'"
+    assert shown("\x1b[2J\x1b]0;PWNED\x07") == "\\x1b[2J\\x1b]0;PWNED\\x07"
+    assert shown("a\rb\nc\td") == "a\\rb\\nc\\td"
+    assert shown("\u202eevil\ud800\U000e0001") == "\\u202eevil\\ud800\\U000e0001"
+    assert shown("k" * 200_000) == "k" * 80 + "..."
+    assert len(shown("\x1b" * 1000)) <= 80 + 3
+    assert shown("café 38°C") == "café 38°C"  # printable text is not escaped, only encoded
+    assert quoted("it's") == "'it\\'s'"
+
+
 def test_a_resume_file_name_is_escaped(tmp_path: Path) -> None:
     """--resume reads its file in the terminal, before the questions."""
     child = pexpect.spawn(

@@ -654,7 +654,7 @@ def batch(
     lines = ", ".join(map(str, bad)) + (", ..." if counts.bad > len(bad) else "")
     _say(
         f"backpain: {counts.assessed} assessed, {counts.bad} bad"
-        + (f" (lines {lines})" if bad else "")
+        + (f" ({'line' if counts.bad == 1 else 'lines'} {lines})" if bad else "")
         + (f", {counts.failed} failed (a bug in backpain)" if counts.failed else "")
     )
     if counts.failed:

@@ -392,6 +392,7 @@ def test_the_summary_counts_keep_only_the_first_bad_lines() -> None:
     code, rows, err = _run(data)
     assert code == 2 and len(rows) == 50
     assert err == "backpain: 0 assessed, 50 bad (lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)\n"
+    assert _run(b"{\n")[2] == "backpain: 0 assessed, 1 bad (line 1)\n"
 
 
 def test_closed_standard_input_and_output() -> None:

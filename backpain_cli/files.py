@@ -142,7 +142,8 @@ def _take_name(temporary: Path, target: Path) -> None:
 
 
 def _write_through(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)  # a FIFO waits for a reader
+    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)  # a FIFO waits for a reader
     try:
         mode = os.fstat(fd).st_mode
         if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):  # it changed since we looked

@@ -30,8 +30,9 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
-#: The signals that stop the program cleanly (SIGINT is Python's own KeyboardInterrupt).
-STOPPING = (signal.SIGTERM, signal.SIGHUP)
+#: The signals that stop the program cleanly (SIGINT is Python's own KeyboardInterrupt); where
+#: a system has no SIGHUP (Windows), those it has.
+STOPPING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class Terminated(BaseException):
@@ -67,7 +68,10 @@ def stop_on_signals() -> Iterator[None]:
 
 @contextlib.contextmanager
 def held() -> Iterator[None]:
-    """Delay SIGTERM, SIGHUP and SIGINT until the end of this block."""
+    """Delay SIGTERM, SIGHUP and SIGINT until the end of this block (where the system can)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
     blocked = {*STOPPING, signal.SIGINT}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:

@@ -296,6 +296,7 @@ CLOSED = [
     ("backpain assess --answers - <&-", 2, "standard input is closed"),
     ("backpain validate - <&-", 2, "standard input is closed"),
     ("backpain batch - <&-", 2, "standard input is closed"),
+    ("backpain assess <&-", 2, "no terminal to ask in"),
     ("backpain schema >&-", 2, "standard output is closed"),
     ("backpain questions >&-", 2, "standard output is closed"),
     (f"backpain assess -a {shlex.quote(str(STONE))} >&-", 2, "standard output is closed"),

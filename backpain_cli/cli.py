@@ -865,13 +865,13 @@ def _run() -> int:
         _detach_stdout()
         _say(f"backpain: error: cannot write the output: {_os_error(error)}")
         return int(ExitStatus.BAD_INPUT)
-    except SystemExit as exit:
+    except SystemExit:
         # typer ends with exit 1 when writing help (or anything it prints) to a closed pipe,
         # after wrapping stdout against the second failure: that is a reader that went away.
         if isinstance(sys.stdout, PacifyFlushWrapper):
             _detach_stdout()
             return int(ExitStatus.BROKEN_PIPE)
-        raise exit
+        raise
     return result if isinstance(result, int) else int(ExitStatus.OK)
 
 

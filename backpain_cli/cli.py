@@ -3,6 +3,13 @@
 Annotations here are evaluated when the module loads, not postponed (no `from __future__ import
 annotations`): typer reads them on every run, and reading postponed ones means compiling each
 as a string, about 5 ms of a 20 ms start.
+
+Conventions, for every command: a usage error or bad input is one line on stderr,
+`backpain: error: ...`, and exit 2, with nothing on stdout; exit 1 is kept for internal errors
+(a bug). Every user-supplied string a message repeats goes through `echo.shown`. Text for
+people is written in the output's encoding, in ASCII where it cannot hold a character; JSON and
+HTML are written as UTF-8, as those formats require. Closed standard streams, a reader that goes
+away (141) and SIGTERM or SIGHUP (128 + the signal; see signals.py) end cleanly.
 """
 
 import contextlib
@@ -16,10 +23,17 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+# typer 0.24-0.28 runs its own copy of click, which is where its options and errors come from.
+from typer._click.core import Context, Parameter
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer._click.utils import PacifyFlushWrapper
+
+from .echo import ASCII_FALLBACK, quoted, shown
 from .report import FORMATS
+from .signals import Terminated, stop_on_signals
 
 if TYPE_CHECKING:
-    from .answers import Answers
+    from .answers import Answers, AnswersError
 
 # The answers parser, the knowledge base, the engine and the renderers are imported inside the
 # commands that use them, so that `backpain --help` starts as fast as typer itself.
@@ -34,6 +48,50 @@ class ExitStatus(enum.IntEnum):
 
 
 REGIONS = ("uk", "us", "eu", "au", "nz", "in")
+#: Formats that are UTF-8 by definition: written as UTF-8 bytes whatever the locale.
+UTF8_FORMATS = ("json", "html", "fhir")
+QUESTION_FORMATS = ("text", "json", "fhir")
+CONDITION_FORMATS = ("text", "markdown", "json")
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def _install_completion(ctx: Context, param: Parameter, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import install
+
+    shell, path = install(shell=_shell(value), prog_name="backpain", complete_var=COMPLETE_VAR)
+    _say(f"backpain: {shell} completion is installed in {shown(path)}; it works in new shells")
+    raise typer.Exit()
+
+
+def _show_completion(ctx: Context, param: Parameter, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import get_completion_script
+
+    script = get_completion_script(
+        prog_name="backpain", complete_var=COMPLETE_VAR, shell=_shell(value)
+    )
+    _write(script + "\n")
+    raise typer.Exit()
+
+
+def _shell(value: str) -> str:
+    if value not in SHELLS:
+        _fail(
+            f"error: unknown shell {quoted(value)}; choose one of {', '.join(SHELLS)}",
+            ExitStatus.BAD_INPUT,
+        )
+    return value
+
+
+def _complete_shells(incomplete: str) -> list[str]:
+    return [shell for shell in SHELLS if shell.startswith(incomplete)]
+
+
+#: The environment variable shell completion scripts set to ask for completions.
+COMPLETE_VAR = "_BACKPAIN_COMPLETE"
 
 app = typer.Typer(
     name="backpain",
@@ -41,7 +99,7 @@ app = typer.Typer(
     "side.\n\nIt tells you how soon to get help, what might be causing the pain, and what may "
     "help. It is not a diagnosis.\n\nIf you have numbness around your genitals or bottom, "
     "chest pain, or cannot walk, call your emergency number now.",
-    add_completion=True,
+    add_completion=False,  # our own options below: typer's detect the shell, ignoring a name
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -49,8 +107,40 @@ app = typer.Typer(
 )
 
 
+def _complete_formats(incomplete: str) -> list[str]:
+    return [name for name in FORMATS if name.startswith(incomplete)]
+
+
+def _complete_question_formats(incomplete: str) -> list[str]:
+    return [name for name in QUESTION_FORMATS if name.startswith(incomplete)]
+
+
+def _complete_condition_formats(incomplete: str) -> list[str]:
+    return [name for name in CONDITION_FORMATS if name.startswith(incomplete)]
+
+
+def _complete_regions(incomplete: str) -> list[str]:
+    return [name for name in REGIONS if name.startswith(incomplete.lower())]
+
+
+def _complete_conditions(incomplete: str) -> list[tuple[str, str]]:
+    from .knowledge import load_knowledge
+
+    conditions = load_knowledge().conditions.values()
+    return [(c.id, c.name) for c in conditions if c.id.startswith(incomplete)]
+
+
+def _say(text: str) -> None:
+    """A message on stderr; nothing when stderr is closed or gone (a terminal hung up)."""
+    if sys.stderr is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
 def _fail(message: str, status: ExitStatus) -> NoReturn:
-    sys.stderr.write(f"backpain: {message}\n")
+    _say(f"backpain: {message}")
     raise typer.Exit(int(status))
 
 
@@ -67,7 +157,7 @@ def _errors(debug: bool) -> Iterator[None]:
     except AnswersError as error:
         _fail(f"error: {error}", ExitStatus.BAD_INPUT)
     except KeyboardInterrupt:
-        sys.stderr.write("\nbackpain: stopped. Nothing was saved.\n")
+        _say("\nbackpain: stopped.")
         raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
     except BrokenPipeError:
         _quiet_broken_pipe()
@@ -75,6 +165,10 @@ def _errors(debug: bool) -> Iterator[None]:
         if debug:
             raise
         _fail(f"internal error: the knowledge base is broken: {error}", ExitStatus.ERROR)
+    except OSError as error:  # a device, a disk or a stream failed: not a bug, not our input
+        if debug:
+            raise
+        _fail(f"error: {_os_error(error)}", ExitStatus.BAD_INPUT)
     except Exception as error:
         if debug:
             raise
@@ -83,6 +177,11 @@ def _errors(debug: bool) -> Iterator[None]:
             "you did. Run again with --debug to see the details.",
             ExitStatus.ERROR,
         )
+
+
+def _os_error(error: OSError) -> str:
+    what = error.strerror or type(error).__name__
+    return f"{shown(error.filename)}: {what}" if error.filename else what
 
 
 def _quiet_broken_pipe() -> NoReturn:
@@ -95,27 +194,40 @@ def _detach_stdout() -> None:
     """Point stdout at /dev/null, so the flush at exit cannot fail a second time."""
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, 1)
+        os.close(devnull)
 
 
-def _write(text: str) -> None:
+def _write(text: str, *, utf8: bool = False) -> None:
+    """Write output: text for people in stdout's encoding (ASCII where it cannot hold a
+    character, see main), or with `utf8` as UTF-8 bytes, whatever the locale (JSON, HTML)."""
+    out = sys.stdout
+    if out is None:
+        _fail("error: standard output is closed; there is nowhere to write", ExitStatus.BAD_INPUT)
+    binary = getattr(out, "buffer", None) if utf8 else None  # a StringIO has none
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if binary is not None:
+            out.flush()
+            binary.write(text.encode("utf-8"))
+            binary.flush()
+        else:
+            out.write(text)
+            out.flush()
     except BrokenPipeError:
         _quiet_broken_pipe()
     except OSError as error:
         _detach_stdout()
-        _fail(f"error: cannot write the report: {error.strerror}", ExitStatus.ERROR)
+        _fail(f"error: cannot write the output: {_os_error(error)}", ExitStatus.BAD_INPUT)
 
 
-def _read_answers(source: str) -> "Answers":
-    from .answers import MAX_FILE_BYTES, loads_answers_json, parse_answers, read_answers_file
+def _read_answers(source: str, errors: "list[AnswersError] | None" = None) -> "Answers":
+    from .answers import AnswersError, read_answers, read_answers_file
 
     if source != "-":
-        return read_answers_file(Path(source))
-    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    return parse_answers(loads_answers_json(data))
+        return read_answers_file(Path(source), errors)
+    if sys.stdin is None:
+        raise AnswersError("", "standard input is closed; there are no answers to read")
+    return read_answers(sys.stdin.buffer, "standard input", errors)
 
 
 #: Country codes of locales (en_GB.UTF-8 -> GB) and the region whose numbers they use.
@@ -146,7 +258,7 @@ def _region(value: str | None) -> str:
     value = value.lower()
     if value not in REGIONS:
         _fail(
-            f"error: unknown region {value!r}; choose one of {', '.join(REGIONS)}",
+            f"error: unknown region {quoted(value)}; choose one of {', '.join(REGIONS)}",
             ExitStatus.BAD_INPUT,
         )
     return value
@@ -156,7 +268,7 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
 
-        typer.echo(f"backpain {version('backpain')}")
+        _write(f"backpain {version('backpain')}\n")
         raise typer.Exit()
 
 
@@ -166,6 +278,31 @@ def _main(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            callback=_install_completion,
+            is_eager=True,
+            expose_value=False,
+            autocompletion=_complete_shells,
+            help="Install completion of commands, options, formats, regions and condition ids "
+            "for SHELL: bash, zsh, fish or powershell.",
+        ),
+    ] = None,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            callback=_show_completion,
+            is_eager=True,
+            expose_value=False,
+            autocompletion=_complete_shells,
+            help="Print the completion script for SHELL, to install it yourself.",
+        ),
+    ] = None,
 ) -> None:
     pass
 
@@ -183,7 +320,13 @@ def assess(
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            autocompletion=_complete_formats,
+            help=f"One of: {', '.join(FORMATS)}.",
+        ),
     ] = "text",
     region: Annotated[
         str | None,
@@ -191,6 +334,7 @@ def assess(
             "--region",
             envvar="BACKPAIN_REGION",
             metavar="REGION",
+            autocompletion=_complete_regions,
             help=f"Emergency numbers for: {', '.join(REGIONS)}. Default: from your locale, "
             "else 112.",
         ),
@@ -201,7 +345,8 @@ def assess(
             "--save-answers",
             metavar="FILE",
             help="Save your answers to FILE (readable by you alone) when you finish or press "
-            "Ctrl-C, to replay with --answers or carry on with --resume.",
+            "Ctrl-C, to replay with --answers or carry on with --resume. With --answers, "
+            "saves them checked and tidied.",
         ),
     ] = None,
     resume: Annotated[
@@ -222,10 +367,18 @@ def assess(
             "--output",
             "-o",
             metavar="FILE",
-            help="Write the report to FILE (readable by you alone) instead of the screen.",
+            help="Write the report to FILE (readable by you alone) instead of the screen; "
+            "'-' for standard output.",
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Let --output replace a file.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Let --output and --save-answers replace a file (saving back to the --resume "
+            "file needs no --force).",
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Assess your back pain: how soon to get help, possible causes, what may help.
@@ -238,14 +391,20 @@ def assess(
     """
     if fmt not in FORMATS:
         _fail(
-            f"error: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}",
+            f"error: unknown format {quoted(fmt)}; choose one of {', '.join(FORMATS)}",
             ExitStatus.BAD_INPUT,
         )
     place = _region(region)
+    if output is not None and str(output) == "-":
+        output = None
     with _errors(debug):
         if answers is not None and resume is not None:
             _fail("error: use --answers or --resume, not both", ExitStatus.BAD_INPUT)
+        _check_targets(output, save_answers, resume, force)
         given = _ask(place, resume, save_answers) if answers is None else _read_answers(answers)
+        if answers is not None and save_answers is not None:
+            _save(save_answers, given)
+            _say(f"backpain: the answers are saved in {shown(save_answers)}")
         from .engine import assess as run_assessment
         from .report import render
 
@@ -254,32 +413,90 @@ def assess(
         width = min(shutil.get_terminal_size((80, 24)).columns, 100) if color else 80
         report = render(result, fmt, color=color, width=width)
         if output is None:
-            _write(report)
+            _write(report, utf8=fmt in UTF8_FORMATS)
         else:
             _write_output(output, report, force)
 
 
-def _write_output(path: Path, text: str, force: bool) -> None:
-    from .files import OutputExistsError, write_private
+#: Files this run may replace without asking: --force, the --resume file, files it wrote.
+_REPLACEABLE: set[str] = set()
+
+
+def _check_targets(
+    output: Path | None, save: Path | None, resume: Path | None, force: bool
+) -> None:
+    """Refuse now, before any question is asked, a file that could not be written later."""
+    _REPLACEABLE.clear()
+    if output is None and save is None:
+        return
+    if save is not None and str(save) == "-":
+        _fail(
+            "error: --save-answers needs a file name ('-' would mix the answers with the report)",
+            ExitStatus.BAD_INPUT,
+        )
+    if output is not None and save is not None and _same_path(output, save):
+        _fail("error: --output and --save-answers name the same file", ExitStatus.BAD_INPUT)
+    from .files import check_target
+
+    if save is not None:
+        if force or (resume is not None and _same_path(save, resume)):
+            _REPLACEABLE.add(os.path.realpath(save))
+        with _writing(save):
+            check_target(save, overwrite=_may_replace(save))
+    if output is not None:
+        with _writing(output):
+            check_target(output, overwrite=force)
+
+
+def _same_path(one: Path, other: Path) -> bool:
+    return os.path.realpath(one) == os.path.realpath(other)
+
+
+def _may_replace(path: Path) -> bool:
+    return os.path.realpath(path) in _REPLACEABLE
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn the errors of writing `path` (files.py) into messages and exit 2."""
+    from .files import DanglingLinkError, OutputExistsError
 
     try:
-        write_private(path, text, overwrite=force)
-    except OutputExistsError:
-        _fail(f"error: {path} already exists; add --force to replace it", ExitStatus.BAD_INPUT)
+        yield
+    except DanglingLinkError as error:
+        _fail(f"error: {error}; add --force to write to it", ExitStatus.BAD_INPUT)
+    except OutputExistsError as error:
+        _fail(f"error: {error}; add --force to replace it", ExitStatus.BAD_INPUT)
+    except BrokenPipeError:
+        raise  # standard output, through /dev/stdout: the reader went away
     except OSError as error:
-        _fail(f"error: cannot write {path}: {error.strerror or error}", ExitStatus.ERROR)
-    sys.stderr.write(f"backpain: the report is in {path}\n")
+        _fail(
+            f"error: cannot write {shown(path)}: {error.strerror or type(error).__name__}",
+            ExitStatus.BAD_INPUT,
+        )
+
+
+def _write_output(path: Path, text: str, force: bool) -> None:
+    from .files import write_private
+
+    with _writing(path):
+        written = write_private(path, text, overwrite=force)
+    if written:
+        _say(f"backpain: the report is in {shown(path)}")
 
 
 def _color_wanted() -> bool:
     return (
-        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        sys.stdout is not None
+        and sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM") != "dumb"
     )
 
 
 def _ask(region: str, resume: Path | None, save: Path | None) -> "Answers":
     """Run the interactive questions; save the answers on completion and on Ctrl-C if asked."""
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not (sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()):
         _fail(
             "error: no answers given and no terminal to ask in. Pass the answers as a file: "
             "backpain assess --answers FILE (see 'backpain schema' for the format).",
@@ -295,12 +512,12 @@ def _ask(region: str, resume: Path | None, save: Path | None) -> "Answers":
         partial = started[0].partial() if started else None
         if save is not None and partial is not None:
             _save(save, partial)
-            sys.stderr.write(
-                f"\nbackpain: stopped. Your answers so far are saved in {save}.\n"
-                f"Carry on later with: backpain assess --resume {save}\n"
+            _say(
+                f"\nbackpain: stopped. Your answers so far are saved in {shown(save)}.\n"
+                f"Carry on later with: backpain assess --resume {shown(save)}"
             )
         else:
-            sys.stderr.write("\nbackpain: stopped. Nothing was saved.\n")
+            _say("\nbackpain: stopped. Nothing was saved.")
         raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
     except EOFError:
         _fail(
@@ -310,21 +527,22 @@ def _ask(region: str, resume: Path | None, save: Path | None) -> "Answers":
         )
     if save is not None:
         _save(save, answers)
-        sys.stderr.write(f"backpain: your answers are saved in {save}\n")
+        _say(f"backpain: your answers are saved in {shown(save)}")
     return answers
 
 
 def _save(path: Path, answers: "Answers") -> None:
+    """Save answers to `path`, replacing a file only as _check_targets allowed (or one this
+    run saved before)."""
     import json
 
     from .files import write_private
 
-    try:
-        write_private(path, json.dumps(answers.to_dict(), indent=2) + "\n")
-    except OSError as error:
-        _fail(
-            f"error: cannot save the answers to {path}: {error.strerror or error}", ExitStatus.ERROR
+    with _writing(path):
+        write_private(
+            path, json.dumps(answers.to_dict(), indent=2) + "\n", overwrite=_may_replace(path)
         )
+    _REPLACEABLE.add(os.path.realpath(path))
 
 
 @app.command()
@@ -334,11 +552,27 @@ def validate(
 ) -> None:
     """Check an answers file without assessing it: exit 0 when good, 2 when not.
 
+    Lists every problem it finds (up to 20), one a line, with the messages assess gives.
+
     Example: backpain validate my-answers.json
     """
+    from .answers import MAX_ERRORS, AnswersError
+
+    name = "standard input" if file == "-" else shown(file)
     with _errors(debug):
-        _read_answers(file)
-        sys.stderr.write(f"backpain: {file} is a valid answers file (format v1)\n")
+        errors: list[AnswersError] = []
+        try:
+            _read_answers(file, errors)
+        except AnswersError as first:
+            found = errors or [first]
+            for error in found:
+                _say(f"backpain: error: {error}")
+            if errors and first is not errors[0]:  # checking stopped at the limit
+                _say(f"backpain: {name} has more than {MAX_ERRORS} errors; the first are shown")
+            elif len(found) > 1:
+                _say(f"backpain: {name} has {len(found)} errors")
+            raise typer.Exit(int(ExitStatus.BAD_INPUT)) from None
+        _say(f"backpain: {name} is a valid answers file (format v1)")
 
 
 @app.command()
@@ -352,43 +586,80 @@ def batch(
     ] = False,
     region: Annotated[
         str | None,
-        typer.Option("--region", envvar="BACKPAIN_REGION", metavar="REGION", help="As for assess."),
+        typer.Option(
+            "--region",
+            envvar="BACKPAIN_REGION",
+            metavar="REGION",
+            autocompletion=_complete_regions,
+            help="As for assess.",
+        ),
+    ] = None,
+    id_key: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            metavar="KEY",
+            help="Each line gives its record id as KEY (a text or a whole number); it is "
+            'taken out before the answers are read and written back as "id".',
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Assess many answers at once: one JSON object per line in, one result per line out.
 
-    Each output line is a summary (urgency, rule ids, causes with their reasons, advice ids);
-    --full writes the whole report instead. A bad line gives {"line": N, "error": "..."} in its
-    place and the rest go on. Exit 0 when every line was good, 2 when any was bad.
+    Each output line gives the input's "line" number (and "id", with --id) and either a
+    "result": the summary (urgency, rule ids, causes with their reasons, advice ids), or with
+    --full the whole report; or an "error" for a bad line, in its place, and the rest go on.
+    Results are written as they are ready. Exit 0 when every line was good, 2 when any was
+    bad, 1 when backpain failed on one (a bug).
 
     Example: backpain batch cohort.jsonl > results.jsonl
+
+    Example: backpain batch --id patient cohort.jsonl > results.jsonl
     """
     from .batch import BatchCounts, write_results
 
     place = _region(region)
     counts = BatchCounts()
     with _errors(debug):
-        from .answers import open_input
+        from .answers import AnswersError, open_input
 
-        source = sys.stdin.buffer if file == "-" else open_input(Path(file), "a JSON Lines file")
-        out = sys.stdout.buffer
+        if file != "-":
+            source = open_input(Path(file), "a JSON Lines file")
+        elif sys.stdin is None:
+            raise AnswersError("", "standard input is closed; there are no answers to read")
+        else:
+            source = sys.stdin.buffer
+        if sys.stdout is None:
+            _fail(
+                "error: standard output is closed; there is nowhere to write", ExitStatus.BAD_INPUT
+            )
         try:
-            write_results(source, out, counts, full=full, region=place)
-            out.flush()
+            with source:
+                write_results(
+                    source,
+                    sys.stdout.buffer,
+                    counts,
+                    full=full,
+                    region=place,
+                    id_key=id_key,
+                    debug=debug,
+                )
         except BrokenPipeError:
             _quiet_broken_pipe()
         except OSError as error:
             _detach_stdout()
-            _fail(f"error: cannot write the results: {error.strerror}", ExitStatus.ERROR)
+            _fail(f"error: the batch stopped: {_os_error(error)}", ExitStatus.BAD_INPUT)
     bad = counts.bad_lines
-    shown = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
-    sys.stderr.write(
-        f"backpain: {counts.assessed} assessed, {len(bad)} bad"
-        + (f" (lines {shown})" if bad else "")
-        + "\n"
+    lines = ", ".join(map(str, bad)) + (", ..." if counts.bad > len(bad) else "")
+    _say(
+        f"backpain: {counts.assessed} assessed, {counts.bad} bad"
+        + (f" ({'line' if counts.bad == 1 else 'lines'} {lines})" if bad else "")
+        + (f", {counts.failed} failed (a bug in backpain)" if counts.failed else "")
     )
-    if bad:
+    if counts.failed:
+        raise typer.Exit(int(ExitStatus.ERROR))
+    if counts.bad:
         raise typer.Exit(int(ExitStatus.BAD_INPUT))
 
 
@@ -396,7 +667,13 @@ def batch(
 def questions(
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", metavar="FORMAT", help="text, json or fhir."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            autocompletion=_complete_question_formats,
+            help="text, json or fhir.",
+        ),
     ] = "text",
 ) -> None:
     """List the questions and every answer id they accept (the answers format).
@@ -407,38 +684,54 @@ def questions(
 
     from .docs import question_json
     from .knowledge import load_questions
+    from .listing import columns, wrapped
 
+    if fmt not in QUESTION_FORMATS:
+        _fail(
+            f"error: unknown format {quoted(fmt)}; choose text, json or fhir", ExitStatus.BAD_INPUT
+        )
     defined = load_questions()
     if fmt == "json":
         _write(json.dumps([question_json(q) for q in defined.questions], indent=2) + "\n")
     elif fmt == "fhir":
         from .report.fhir import questionnaire
 
-        _write(json.dumps(questionnaire(defined), indent=2, ensure_ascii=False) + "\n")
-    elif fmt == "text":
+        text = json.dumps(questionnaire(defined), indent=2, ensure_ascii=False) + "\n"
+        _write(text, utf8=True)
+    else:
         lines = []
         for q in defined.questions:
             if not q.wizard:
                 continue
             required = ", required" if q.required else ""
-            lines.append(f"{q.short} ({q.key}{required}): {q.prompt}")
+            lines += wrapped(f"{q.short} ({q.key}{required}): {q.prompt}", "", "    ")
             if q.when is not None:
-                lines.append(f"    asked only when: {q.when.text}")
+                lines += wrapped(f"asked only when: {q.when.text}", "    ", "        ")
             if q.type in ("int", "number"):
-                lines.append(f"    {q.expected()}")
-            lines += [f"    {c.id:<40} {c.label}" for c in q.choices]
+                lines += wrapped(q.expected(), "    ", "    ")
+            lines += columns([(c.id, c.label) for c in q.choices], "    ")
         _write("\n".join(lines) + "\n")
-    else:
-        _fail(f"error: unknown format {fmt!r}; choose text, json or fhir", ExitStatus.BAD_INPUT)
 
 
 @app.command()
 def conditions(
     condition: Annotated[
-        str | None, typer.Argument(metavar="[ID]", help="One condition id; all when left out.")
+        str | None,
+        typer.Argument(
+            metavar="[ID]",
+            autocompletion=_complete_conditions,
+            help="One condition id; all when left out.",
+        ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            autocompletion=_complete_condition_formats,
+            help="text, markdown or json.",
+        ),
     ] = "text",
 ) -> None:
     """Show the possible causes the tool knows, or everything about one of them.
@@ -447,12 +740,15 @@ def conditions(
     """
     import json
 
-    from .docs import condition_page
+    from .docs import GENERATED, condition_page
     from .knowledge import load_knowledge
 
+    if fmt not in CONDITION_FORMATS:
+        _fail(
+            f"error: unknown format {quoted(fmt)}; choose text, markdown or json",
+            ExitStatus.BAD_INPUT,
+        )
     kb = load_knowledge()
-    if fmt not in ("text", "json"):
-        _fail(f"error: unknown format {fmt!r}; choose text or json", ExitStatus.BAD_INPUT)
     if condition is None:
         if fmt == "json":
             listed = [
@@ -461,19 +757,17 @@ def conditions(
             ]
             _write(json.dumps(listed, indent=2) + "\n")
         else:
-            width = max(len(cid) for cid in kb.conditions)
-            _write(
-                "".join(
-                    f"{c.id:<{width}}  {c.name} ({c.urgency})\n" for c in kb.conditions.values()
-                )
-            )
+            from .listing import columns
+
+            rows = [(c.id, f"{c.name} ({c.urgency})") for c in kb.conditions.values()]
+            _write("\n".join(columns(rows)) + "\n")
         return
     if condition not in kb.conditions:
         import difflib
 
-        close = difflib.get_close_matches(condition, list(kb.conditions), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else "; see 'backpain conditions'"
-        _fail(f"error: unknown condition {condition!r}{hint}", ExitStatus.BAD_INPUT)
+        close = difflib.get_close_matches(condition[:100], list(kb.conditions), n=1)
+        hint = f"; did you mean {quoted(close[0])}?" if close else "; see 'backpain conditions'"
+        _fail(f"error: unknown condition {quoted(condition)}{hint}", ExitStatus.BAD_INPUT)
     found = kb.conditions[condition]
     if fmt == "json":
         detail = {
@@ -488,15 +782,21 @@ def conditions(
             "sources": {sid: kb.sources[sid].citation for sid in found.sources},
         }
         _write(json.dumps(detail, indent=2) + "\n")
-    elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return
+    page = condition_page(found, kb).removeprefix(GENERATED).lstrip("\n")
+    if fmt == "markdown":
+        _write(page)
+    elif _color_wanted():
         from rich.console import Console
         from rich.markdown import Markdown
 
         Console(width=min(shutil.get_terminal_size((80, 24)).columns, 100)).print(
-            Markdown(condition_page(found, kb))
+            Markdown(page, hyperlinks=False)
         )
     else:
-        _write(condition_page(found, kb))
+        from .listing import markdown_text
+
+        _write(markdown_text(page))
 
 
 @app.command()
@@ -509,20 +809,111 @@ def schema() -> None:
 
     from .answers import json_schema
 
-    _write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
+    _write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", utf8=True)
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point: every command runs here, with the conventions in the docstring."""
+    _sane_streams()
     every = app.registered_commands
+    status = int(ExitStatus.OK)
     try:
-        _register_only(sys.argv[1:2])
-        app()
+        with stop_on_signals():
+            _register_only(sys.argv[1:2])
+            if os.environ.get(COMPLETE_VAR):
+                from typer._completion_classes import completion_init
+
+                completion_init()
+            status = _run()
+    except Terminated as stop:
+        on_terminal = sys.stderr is not None and sys.stderr.isatty()
+        _say(("\n" if on_terminal else "") + f"backpain: stopped ({stop}).")
+        status = stop.status
     except KeyboardInterrupt:
-        sys.stderr.write("\nbackpain: stopped.\n")
-        sys.exit(int(ExitStatus.INTERRUPTED))
+        _say("\nbackpain: stopped.")
+        status = int(ExitStatus.INTERRUPTED)
     finally:
         app.registered_commands = every
+    sys.exit(status)
+
+
+def _run() -> int:
+    """Run the app; usage errors in the project's style, not click's, with exit 2."""
+    try:
+        result = app(standalone_mode=False)
+    except NoArgsIsHelpError as error:
+        error.show()  # `backpain` alone: the help, on stderr
+        return int(ExitStatus.BAD_INPUT)
+    except UsageError as error:
+        message = _click_message(error)
+        hint = f"see '{_command_path(error)} --help'"
+        _say(
+            f"backpain: error: {message} {hint[0].upper()}{hint[1:]}."
+            if message.endswith("?")
+            else f"backpain: error: {message}; {hint}"
+        )
+        return int(ExitStatus.BAD_INPUT)
+    except ClickException as error:
+        _say(f"backpain: error: {_click_message(error)}")
+        return int(ExitStatus.BAD_INPUT)
+    except typer.Abort:
+        return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        _detach_stdout()
+        return int(ExitStatus.BROKEN_PIPE)
+    except OSError as error:  # typer printing help to a full disk, say
+        _detach_stdout()
+        _say(f"backpain: error: cannot write the output: {_os_error(error)}")
+        return int(ExitStatus.BAD_INPUT)
+    except SystemExit:
+        # typer ends with exit 1 when writing help (or anything it prints) to a closed pipe,
+        # after wrapping stdout against the second failure: that is a reader that went away.
+        if isinstance(sys.stdout, PacifyFlushWrapper):
+            _detach_stdout()
+            return int(ExitStatus.BROKEN_PIPE)
+        raise
+    return result if isinstance(result, int) else int(ExitStatus.OK)
+
+
+def _command_path(error: UsageError) -> str:
+    """The command whose --help would help: the one the error names, or else the one the
+    command line names (the parser's errors come without a context)."""
+    if error.ctx is not None:
+        return error.ctx.command_path
+    first = sys.argv[1:2]
+    names = {
+        command.name or getattr(command.callback, "__name__", "")
+        for command in app.registered_commands
+    }
+    return f"backpain {first[0]}" if first and first[0] in names else "backpain"
+
+
+def _click_message(error: ClickException) -> str:
+    """click's message in our style: one line, lower case, its user text escaped."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    message = message.replace(". Did you mean", "; did you mean").replace(
+        " Did you mean", "; did you mean"
+    )
+    return shown(message[:1].lower() + message[1:], 200)
+
+
+def _sane_streams() -> None:
+    """Give a closed standard stream (`<&-`, `>&-`, `2>&-`) /dev/null, so that no file opened
+    later takes its descriptor and receives what was meant for the stream; sys.stdin, stdout
+    or stderr stays None, so a command can say the stream is closed. Text written to stdout
+    falls back to ASCII where its encoding cannot hold a character (°C as C, box lines as - |
+    +), rather than failing."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, os.O_RDWR)
+            if opened != fd:
+                os.dup2(opened, fd)
+                os.close(opened)
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors=ASCII_FALLBACK)
 
 
 def _register_only(first: list[str]) -> None:

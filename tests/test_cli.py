@@ -126,7 +126,35 @@ def test_schema_command_prints_a_valid_schema() -> None:
 def test_validate_command() -> None:
     good = run_cli("validate", str(STONE))
     assert good.returncode == 0 and good.stdout == b""
-    assert_bad_input(run_cli("validate", "-", input=b'{"age": 200}'), "age")
+    bad = b'{"age": 200, "side": "left", "area": "lower"}'
+    assert_bad_input(run_cli("validate", "-", input=bad), "age: 200 is out of range")
+
+
+def test_validate_lists_every_error_with_the_messages_assess_gives() -> None:
+    data = b'{"age": 200, "side": "lfet", "symptoms": ["fevr", "chills", 3], "simptoms": []}'
+    done = run_cli("validate", "-", input=data)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().splitlines() == [
+        "backpain: error: age: 200 is out of range; expected a whole number from 0 to 120",
+        "backpain: error: side: unknown side 'lfet'; did you mean 'left'?",
+        "backpain: error: symptoms[0]: unknown symptom 'fevr'; did you mean 'fever'?",
+        "backpain: error: symptoms[2]: expected an id as a string, got the number 3",
+        "backpain: error: simptoms: unknown key; did you mean 'symptoms'?",
+        "backpain: error: area: missing; this answer is required: one of 'upper', 'middle', "
+        "'lower'",
+        "backpain: standard input has 6 errors",
+    ]
+    first = run_cli("assess", "-a", "-", input=data).stderr.decode().splitlines()
+    assert first == done.stderr.decode().splitlines()[:1]  # assess gives the first, alone
+
+
+def test_validate_stops_at_a_sane_number_of_errors() -> None:
+    data = json.dumps({"age": 40, "side": "left", "area": "lower", "symptoms": ["x"] * 5000})
+    done = run_cli("validate", "-", input=data.encode())
+    lines = done.stderr.decode().splitlines()
+    assert done.returncode == 2
+    assert len(lines) == 21
+    assert lines[-1] == "backpain: standard input has more than 20 errors; the first are shown"
 
 
 def test_version_and_help() -> None:
@@ -202,6 +230,6 @@ class _Recording:
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._app, name, value)
 
-    def __call__(self) -> None:
+    def __call__(self, **kwargs: Any) -> Any:
         self._seen.append([c.callback.__name__ for c in self._app.registered_commands])
-        self._app()
+        return self._app(**kwargs)

@@ -42,8 +42,11 @@ def test_conditions_json_lists_every_condition(kb: Knowledge) -> None:
 
 def test_one_condition_in_the_terminal() -> None:
     text = run_cli("conditions", "kidney_stone").stdout.decode()
-    assert text.startswith("<!--") and "# Kidney stone" in text
-    assert "What a doctor may check" in text
+    assert text.startswith("KIDNEY STONE\n============\n")  # piped: plain text, no Markdown
+    assert "WHAT A DOCTOR MAY CHECK" in text and "  - A urine dipstick test" in text
+    assert "<!--" not in text and "`" not in text and "|" not in text and "**" not in text
+    markdown = run_cli("conditions", "kidney_stone", "-f", "markdown").stdout.decode()
+    assert markdown.startswith("# Kidney stone\n") and "## What a doctor may check" in markdown
     detail = json.loads(run_cli("conditions", "kidney_stone", "-f", "json").stdout)
     assert detail["urgency"] == "urgent"
 

@@ -285,7 +285,7 @@ def loads_answers_json(text: str | bytes) -> object:
         if b"\x00" in text:
             raise AnswersError("", "the answers look like a binary file, not JSON text")
         try:
-            text = text.decode("utf-8-sig")
+            text = text.decode("utf-8")  # a BOM, if any, is taken off below
         except UnicodeDecodeError as error:
             raise AnswersError("", f"the answers are not UTF-8 text (byte {error.start})") from None
     text = text.removeprefix("\ufeff")

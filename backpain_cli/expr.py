@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import operator
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,7 +37,9 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "==": operator.eq,
 }
-_TOKEN = re.compile(r"\s*(?:(>=|<=|==|>|<)|([A-Za-z_][A-Za-z0-9_]*)|(\d+(?:\.\d+)?)|([().,]))")
+# The parser's patterns, compiled by `re` when something is first parsed: an installed run
+# loads conditions already parsed (the compiled knowledge base) and never needs them.
+_TOKEN = r"\s*(?:(>=|<=|==|>|<)|([A-Za-z_][A-Za-z0-9_]*)|(\d+(?:\.\d+)?)|([().,]))"
 
 
 class ExprError(ValueError):
@@ -105,7 +108,7 @@ def _compile_tests(expr: Expr) -> tuple[AtomPredicate, Predicate]:
 
 def atom(key: str, op: str, number: float) -> str:
     """The atom of a comparison: `age>=50.0`. Facts always hold a dot and never an operator."""
-    return f"{key}{op}{number!r}"
+    return sys.intern(f"{key}{op}{number!r}")
 
 
 def comparison_atoms(
@@ -119,16 +122,17 @@ def comparison_atoms(
     )
 
 
-_SINGLE_FACT = re.compile(r"\s*([a-z_][a-z0-9_]*\.[a-z0-9_]+)\s*")
+_SINGLE_FACT = r"\s*([a-z_][a-z0-9_]*\.[a-z0-9_]+)\s*"
 
 
 def parse(text: str) -> Expr:
     """Parse a condition, raising ExprError with the position of the problem."""
-    single = _SINGLE_FACT.fullmatch(text)
+    single = re.fullmatch(_SINGLE_FACT, text)
     if single is not None:  # most conditions are one answer: skip the parser
-        key, _, value = single.group(1).partition(".")
-        facts = frozenset((single.group(1),))
-        return Expr(text, facts, frozenset(), False, ("fact", key, value), facts)
+        fact = sys.intern(single.group(1))
+        key, _, value = fact.partition(".")
+        facts = frozenset((fact,))
+        return Expr(text, facts, frozenset(), False, ("fact", sys.intern(key), value), facts)
     tokens = _tokenize(text)
     parser = _Parser(text, tokens)
     tree = parser.expression()
@@ -148,7 +152,7 @@ def _tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     pos = 0
     text = text.rstrip()
-    for match in _TOKEN.finditer(text):
+    for match in re.finditer(_TOKEN, text):
         if match.start() != pos:
             break
         tokens.append(match.group(match.lastindex or 0))
@@ -214,8 +218,8 @@ class _Parser:
         if following == ".":
             self.take()
             value = self.take()
-            self.facts.add(f"{token}.{value}")
-            return ("fact", token, value)
+            self.facts.add(sys.intern(f"{token}.{value}"))
+            return ("fact", sys.intern(token), value)
         if following in OPERATORS:
             op_text = self.take()
             number_text = self.take()

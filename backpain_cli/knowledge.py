@@ -222,8 +222,6 @@ class Questions(Record):
     fact_names: Mapping[str, Mapping[str, str]] = {}
     #: key -> its place in `keys`
     order: Mapping[str, int] = {}
-    #: "key.id" -> does the answer on its own point to an organ (Choice.specific)
-    specific: Mapping[str, bool] = {}
 
     def fact_exists(self, fact: str) -> bool:
         return fact in self.labels
@@ -235,25 +233,13 @@ class Questions(Record):
             f"{q.key}.{choice.id}" for q in self.questions if q.alarm for choice in q.choices
         )
 
-    def specific_condition(self, condition: expr.Expr) -> bool:
-        """Can the condition only hold through an answer that points to an organ? A number
-        (age, severity, days) never does, nor a `not`; an `or` does when every part does, an
-        `and` when one part does, `atleast(n, ...)` when fewer than n parts do not."""
-
-        def walk(node: expr.Node) -> bool:
-            kind = node[0]
-            if kind == "fact":
-                return bool(self.specific.get(f"{node[1]}.{node[2]}", False))
-            if kind in ("cmp", "not"):
-                return False
-            if kind == "or":
-                return all(map(walk, node[1]))
-            if kind == "and":
-                return any(map(walk, node[1]))
-            count, parts = node[1], node[2]
-            return bool(sum(1 for part in parts if not walk(part)) < count)
-
-        return walk(condition.tree)
+    def specific_answers(self) -> dict[str, bool]:
+        """ "key.id" -> does the answer on its own point to an organ (`Choice.specific`)."""
+        return {
+            f"{question.key}.{choice.id}": choice.specific
+            for question in self.questions
+            for choice in question.choices
+        }
 
     def check(self, condition: expr.Expr, where: str) -> None:
         """Raise KnowledgeError when a condition names an answer or id that does not exist."""
@@ -314,7 +300,6 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
     keys: dict[str, Question] = {}
     vocabulary: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
-    specific: dict[str, bool] = {}
     ids: set[str] = set()
     for index, entry in enumerate(raw):
         where = f"questions.toml: question {entry.get('id', entry.get('key', index))}"
@@ -330,7 +315,6 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
             if fact in labels:
                 raise KnowledgeError(f"{where}: choice {choice.id!r} listed twice")
             labels[fact] = choice.label
-            specific[fact] = choice.specific
             vocabulary.setdefault(question.key, []).append(choice.id)
         questions.append(question)
     result = Questions(
@@ -341,7 +325,6 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
         tuple(key for key, question in keys.items() if question.required),
         {key: {i: f"{key}.{i}" for i in values} for key, values in vocabulary.items()},
         {key: place for place, key in enumerate(keys)},
-        specific,
     )
     for question in questions:
         where = f"questions.toml: question {question.id}"
@@ -740,6 +723,27 @@ def _citation(entry: Mapping[str, Any]) -> str:
     return f"{text}. {tail}." if tail else (f"{text}." if text else "")
 
 
+def _specific(condition: expr.Expr, answers: Mapping[str, bool]) -> bool:
+    """Can the condition only hold through an answer that points to an organ? A number (age,
+    severity, days) never does, nor a `not`; an `or` does when every part does, an `and` when
+    one part does, `atleast(n, ...)` when fewer than n parts do not."""
+
+    def walk(node: expr.Node) -> bool:
+        kind = node[0]
+        if kind == "fact":
+            return answers.get(f"{node[1]}.{node[2]}", False)
+        if kind in ("cmp", "not"):
+            return False
+        if kind == "or":
+            return all(map(walk, node[1]))
+        if kind == "and":
+            return any(map(walk, node[1]))
+        count, parts = node[1], node[2]
+        return bool(sum(1 for part in parts if not walk(part)) < count)
+
+    return walk(condition.tree)
+
+
 def _condition(
     name: str,
     entry: Mapping[str, Any],
@@ -763,6 +767,7 @@ def _condition(
         where,
     )  # fmt: skip
     urgency = level(entry["urgency"], where)
+    specific_answers = questions.specific_answers()
     features = []
     for index, raw in enumerate(entry["feature"]):
         fwhere = f"{where}: feature {index + 1} ({raw.get('when', '?')})"
@@ -800,11 +805,13 @@ def _condition(
                 estimate,
                 source,
                 raw.get("note", ""),
-                questions.specific_condition(when) if specific is None else bool(specific),
+                _specific(when, specific_answers) if specific is None else bool(specific),
                 # a feature the data calls specific is evidence, even about age or side
                 not keys <= CONTEXT_KEYS or specific is True,
             )
         )
+    # Strongest first, so that "because you said ..." lists read strongest first.
+    features.sort(key=lambda feature: -abs(feature.weight))
     exclude = []
     for text in _strings(entry.get("exclude", []), where):
         ruled_out = _parse_expr(text, f"{where}: exclude")

@@ -149,11 +149,9 @@ class Assessment(Record):
                     "id": c.id,
                     "name": c.name,
                     "urgency": c.urgency,
-                    "summary": c.summary,
                     "because": list(c.because),
                     "suspected_by": list(c.suspected_by),
                     "urgent_if": list(c.urgent_if),
-                    "doctor_checks": list(c.doctor_checks),
                     "sources": list(c.sources),
                 }
                 for c in self.rule_out

@@ -101,12 +101,8 @@ class Index:
         self.rules: list[Rule] = sorted(kb.rules, key=lambda rule: -LEVEL_RANK[rule.level])
         self.signs: list[SafetyNet] = list(kb.safety_net)
         self.suspects = [[self.place[cid] for cid in rule.suspects] for rule in self.rules]
-        # Features strongest first within each cause, so "because" lists read strongest first.
-        pairs = [
-            (n, feature)
-            for n, cause in enumerate(self.causes)
-            for feature in sorted(cause.features, key=lambda f: -abs(f.weight))
-        ]
+        # (each cause's features come strongest first, as the loader sorts them)
+        pairs = [(n, feature) for n, cause in enumerate(self.causes) for feature in cause.features]
         self.features: list[Feature] = [
             (n, _hundredths(f.weight), f.label, f.specific, f.clinical) for n, f in pairs
         ]

@@ -11,6 +11,7 @@ writes for each line, from the same decision.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from ..answers import Answers
@@ -99,7 +100,7 @@ def summarize(answers: Answers, kb: Knowledge | None = None) -> dict[str, Any]:
     return {
         "version": OUTPUT_VERSION,
         "urgency": made.level,
-        "reasons": [reason.rule for reason in _reasons(atoms, answers, index, made)],
+        "reasons": [_reason_id(index, kind, n) for kind, n in _why(index, made)],
         "conditions": [
             {
                 "id": index.causes[c].id,
@@ -113,36 +114,47 @@ def summarize(answers: Answers, kb: Knowledge | None = None) -> dict[str, Any]:
     }
 
 
+def _why(index: Index, made: Decision) -> list[tuple[str, int]]:
+    """What the level rests on, highest level first: the rules fired, then the signs and the
+    likely causes that lift it above them, as (kind, number)."""
+    found = [("rule", n) for n in made.fired]
+    floor = index.rule_rank[made.fired[0]] if made.fired else 0
+    found += [("sign", n) for n in made.matched if index.sign_rank[n] > floor]
+    found += [("cause", c) for c in made.drivers]
+    rank = {"rule": index.rule_rank, "sign": index.sign_rank, "cause": index.urgency}
+    found.sort(key=lambda item: -rank[item[0]][item[1]])  # stable: each kind keeps its order
+    return found
+
+
+def _reason_id(index: Index, kind: str, n: int) -> str:
+    if kind == "rule":
+        return index.rules[n].id
+    return index.signs[n].id if kind == "sign" else index.causes[n].id
+
+
 def _reasons(
     atoms: frozenset[str], answers: Answers, index: Index, made: Decision
 ) -> tuple[Reason, ...]:
-    """The rules fired, then the signs and likely causes that lift the level above them, each
-    with the answers that made it hold."""
-    reasons = [
-        Reason(
-            rule.id,
-            rule.level,
-            rule.reason,
-            rule.sources,
-            "rule",
-            _said(rule.when, atoms, answers, index.kb.questions),
-        )
-        for rule in (index.rules[n] for n in made.fired)
-    ]
-    floor = max((LEVEL_RANK[r.level] for r in reasons), default=0)
-    for sign in (index.signs[n] for n in made.matched):
-        if LEVEL_RANK[sign.level] > floor:
+    """Why the level is what it is, each with the answers that made it hold."""
+    questions = index.kb.questions
+    reasons = []
+    for kind, n in _why(index, made):
+        if kind == "rule":
+            rule = index.rules[n]
+            said = _said(rule.when, atoms, answers, questions)
+            reasons.append(Reason(rule.id, rule.level, rule.reason, rule.sources, kind, said))
+        elif kind == "sign":
+            sign = index.signs[n]
             text = f"You told us about {sign.text}. That is a sign to get help at once."
             if sign.level != "emergency":
                 text = f"You told us about {sign.text}. A doctor should check this."
-            said = _said(sign.when, atoms, answers, index.kb.questions)
-            reasons.append(Reason(sign.id, sign.level, text, sign.sources, "sign", said))
-    for c in made.drivers:
-        cause = index.causes[c]
-        text = f"Your answers fit {cause.name}, which usually needs {_NEEDS[cause.urgency]}."
-        said = tuple(_because(atoms, index, made, c))
-        reasons.append(Reason(cause.id, cause.urgency, text, cause.sources, "cause", said))
-    reasons.sort(key=lambda reason: -LEVEL_RANK[reason.level])
+            said = _said(sign.when, atoms, answers, questions)
+            reasons.append(Reason(sign.id, sign.level, text, sign.sources, kind, said))
+        else:
+            cause = index.causes[n]
+            text = f"Your answers fit {cause.name}, which usually needs {_NEEDS[cause.urgency]}."
+            said = tuple(_because(atoms, index, made, n))
+            reasons.append(Reason(cause.id, cause.urgency, text, cause.sources, kind, said))
     return tuple(reasons)
 
 
@@ -168,16 +180,21 @@ def _said(
 
 
 def _score(made: Decision, cause: int) -> float:
-    score = made.scores[cause]
-    assert score is not None  # a cause ruled out is never listed
-    return score / 100
+    return made.scores[cause] / 100
+
+
+def _present(index: Index, made: Decision, cause: int) -> list[int]:
+    """The numbers of a cause's features present, strongest first."""
+    first, last = index.first_feature[cause], index.first_feature[cause + 1]
+    return made.present[bisect_left(made.present, first) : bisect_left(made.present, last)]
 
 
 def _because(atoms: frozenset[str], index: Index, made: Decision, cause: int) -> list[str]:
     """The answers for a cause, strongest first; then, for a cause a rule points to, the
     answers that made the rule fire."""
     features = index.features
-    found = list(dict.fromkeys(features[n][2] for n in made.present[cause] if features[n][1] > 0))
+    present = _present(index, made, cause)
+    found = list(dict.fromkeys(features[n][2] for n in present if features[n][1] > 0))
     names = index.kb.questions.labels
     for n in made.suspected.get(cause, ()):
         for fact in sorted(index.rules[n].when.facts & atoms):
@@ -197,7 +214,7 @@ def _possible_cause(atoms: frozenset[str], index: Index, made: Decision, c: int)
         tuple(_because(atoms, index, made, c)),
         tuple(
             dict.fromkeys(
-                index.features[n][2] for n in made.present[c] if index.features[n][1] <= 0
+                index.features[n][2] for n in _present(index, made, c) if index.features[n][1] <= 0
             )
         ),
         tuple(index.rules[n].id for n in made.suspected.get(c, ())),

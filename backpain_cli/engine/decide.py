@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 from ..expr import Atoms
-from ..knowledge import LEVEL_RANK, LEVELS, SERIOUS
+from ..knowledge import LEVELS, SERIOUS
 from ..records import Record
 from .index import Index
 
@@ -41,7 +41,8 @@ ADVICE_FROM_TOP = 3
 
 class Decision(Record):
     """What the engine decided, by number: rules and signs by their place in the index, causes
-    by theirs. `scores` are every cause's score in hundredths (None where ruled out)."""
+    by theirs, features by theirs. `scores` are every cause's score in hundredths after red
+    flags lifted them, `raw` before; a cause in `excluded` is ruled out by the answers."""
 
     level: str
     fired: list[int]
@@ -51,124 +52,129 @@ class Decision(Record):
     rule_out: list[int]
     likely: frozenset[int]
     suspected: dict[int, list[int]]
-    scores: list[int | None]
-    raw: list[int | None]  # the scores before any red flag lifted them
-    present: list[list[int]]  # feature numbers present, per cause, strongest first
+    scores: list[int]
+    raw: list[int]
+    excluded: frozenset[int]
+    present: list[int]  # the features present, in order: grouped by cause, strongest first
     advice: list[str]
 
 
 def decide(atoms: Atoms, index: Index) -> Decision:
     fired = index.fired.matching(atoms)
     matched = index.matched.matching(atoms)
-    count = len(index.causes)
-    totals = list(index.priors)
-    specific = [0] * count
-    clinical = [0] * count
-    present: list[list[int]] = [[] for _ in range(count)]
-    features = index.features
-    for number in index.present.matching(atoms):
-        cause, weight, _label, is_specific, is_clinical = features[number]
-        totals[cause] += weight
-        present[cause].append(number)
-        if weight > 0:
-            specific[cause] += weight * is_specific
-            clinical[cause] += weight * is_clinical
-    excluded = {index.excluded_cause[n] for n in index.exclusions.matching(atoms)}
+    base, context = index.context_part(atoms)
+    raw = list(base)
+    found = index.clinical_features.matching(atoms)
+    present = sorted(context + found)
+    specific: dict[int, int] = {}  # cause -> weight of its specific features present
+    clinical: dict[int, int] = {}  # cause -> weight of its clinical features present
+    weights = index.weights
+    for number in found:
+        cause, weight, for_specific, for_clinical = weights[number]
+        raw[cause] += weight
+        if for_specific:
+            specific[cause] = specific.get(cause, 0) + for_specific
+        if for_clinical:
+            clinical[cause] = clinical.get(cause, 0) + for_clinical
+    excluded = frozenset([cause for cause, ex in index.exclusions if ex.holds(atoms)])
     suspected: dict[int, list[int]] = {}
     for rule in fired:
         for cause in index.suspects[rule]:
             if cause not in excluded:
                 suspected.setdefault(cause, []).append(rule)
 
-    urgency, serious = index.urgency, [rank >= SERIOUS for rank in index.urgency]
-    raw = list(totals)
-    # A red flag that sends a person to the care a cause usually needs says the cause is worth
+    urgency, thresholds = index.urgency, index.thresholds
+    # A red flag that sends the person to the care a cause usually needs says the cause is worth
     # acting on: the guideline's call to act is the evidence that it is at least that likely.
+    # (Rules come highest level first, so a cause's first rule is its most urgent.)
+    totals = list(raw)
     for cause, rules in suspected.items():
-        if max(LEVEL_RANK[index.rules[n].level] for n in rules) >= urgency[cause]:
-            totals[cause] = max(totals[cause], index.thresholds[cause])
-    evidence = [specific[c] if serious[c] else clinical[c] for c in range(count)]
-    floor = max([LEVEL_RANK[index.rules[n].level] for n in fired], default=0)
-    floor = max([floor, *(LEVEL_RANK[index.signs[n].level] for n in matched)])
+        if index.rule_rank[rules[0]] >= urgency[cause]:
+            totals[cause] = max(totals[cause], thresholds[cause])
+    # Rules and signs are in the index highest level first, so the first to hold is the highest.
+    floor = max(
+        index.rule_rank[fired[0]] if fired else 0, index.sign_rank[matched[0]] if matched else 0
+    )
+    # Only a cause with evidence of its own, a red flag pointing to it, or a diagnosis of
+    # exclusion can be likely or listed.
+    candidates = specific.keys() | clinical.keys() | suspected.keys() | index.exclusion_causes
+    candidates -= excluded
     # A cause is likely when its score reaches its threshold with evidence of its own: an answer
     # specific to it, or a red flag that points to it (who the person is and where it hurts
     # cannot make it likely alone).
-    reached = [c not in excluded and totals[c] >= index.thresholds[c] for c in range(count)]
-    exclusion = [cause.diagnosis_of_exclusion for cause in index.causes]
-    likely_set = {
+    likely = {
         c
-        for c in range(count)
-        if reached[c] and not exclusion[c] and (specific[c] > 0 or c in suspected)
+        for c in candidates
+        if totals[c] >= thresholds[c]
+        and (c in specific or c in suspected)
+        and c not in index.exclusion_causes
     }
     # A diagnosis of exclusion (non-specific back pain, say) is what is left when the signs of
     # other causes are absent: likely on its score alone, but never beside a red flag or a
     # likely cause that needs same-day care or more.
-    if max([floor, *(urgency[c] for c in likely_set)]) < SERIOUS:
-        likely_set.update(c for c in range(count) if reached[c] and exclusion[c])
-    likely = frozenset(likely_set)
+    if max([floor, *(urgency[c] for c in likely)]) < SERIOUS:
+        likely.update(c for c in index.exclusion_causes - excluded if totals[c] >= thresholds[c])
     rank = max([floor, *(urgency[c] for c in likely)])
     drivers = sorted((c for c in likely if urgency[c] > floor), key=lambda c: (-urgency[c], c))
 
+    serious = index.serious
     shown = [
         c
-        for c in range(count)
-        if c not in excluded
-        and (
-            c in suspected
-            or c in likely
-            or (totals[c] >= MIN_SCORE and evidence[c] >= MIN_EVIDENCE)
+        for c in candidates
+        if c in suspected
+        or c in likely
+        or (
+            totals[c] >= MIN_SCORE
+            and (specific if serious[c] else clinical).get(c, 0) >= MIN_EVIDENCE
         )
     ]
     fits = [c for c in shown if c in likely or (not serious[c] and urgency[c] <= rank)]
-    # Every likely cause has a place before any other (they are what the level rests on).
     # Likely causes first, the most urgent first, as the level rests on them; then by score
     # (for causes a red flag lifted to their threshold, by their own score), then data order.
     conditions = sorted(
         fits,
         key=lambda c: (c not in likely, -urgency[c] if c in likely else 0, -totals[c], -raw[c], c),
-    )
-    chosen = conditions[:MAX_CONDITIONS]
+    )[:MAX_CONDITIONS]
     others = [
-        c for c in shown if c not in chosen and (c in suspected or serious[c] or urgency[c] > rank)
+        c
+        for c in shown
+        if c not in conditions and (c in suspected or serious[c] or urgency[c] > rank)
     ]
     rule_out = sorted(
         others, key=lambda c: (-urgency[c], c not in suspected, -totals[c], -raw[c], c)
-    )
+    )[:MAX_RULE_OUT]
 
     return Decision(
         LEVELS[rank],
         fired,
         matched,
         drivers,
-        chosen,
-        rule_out[:MAX_RULE_OUT],
-        likely,
+        conditions,
+        rule_out,
+        frozenset(likely),
         suspected,
-        [None if c in excluded else totals[c] for c in range(count)],
-        [None if c in excluded else raw[c] for c in range(count)],
+        totals,
+        raw,
+        excluded,
         present,
-        _advice(atoms, index, rank, chosen, [*chosen, *rule_out]),
+        _advice(atoms, index, rank, conditions, {*conditions, *rule_out}),
     )
 
 
 def _advice(
-    atoms: Atoms, index: Index, rank: int, conditions: list[int], named: list[int]
+    atoms: Atoms, index: Index, rank: int, conditions: list[int], named: set[int]
 ) -> list[str]:
     """The advice ids for this level: from the causes ranked highest, then for everyone (general
     or given on a `when`), each once; never beside a cause it would be wrong for."""
-    kb = index.kb
-    level = LEVELS[rank]
-    beside = {index.causes[c].id for c in named}
     ids = [aid for c in conditions[:ADVICE_FROM_TOP] for aid in index.causes[c].advice]
-    ids += [aid for aid, item in kb.advice.items() if item.general or item.when is not None]
     chosen: list[str] = []
-    for aid in dict.fromkeys(ids):
-        item = kb.advice[aid]
-        if level not in item.levels or not beside.isdisjoint(item.avoid_with):
+    for aid in dict.fromkeys([*ids, *index.advice_for_everyone[rank]]):
+        ranks, avoid, when, unless = index.advice[aid]
+        if rank not in ranks or not avoid.isdisjoint(named):
             continue
-        if item.when is not None and not item.when.holds(atoms):
+        if when is not None and not when.holds(atoms):
             continue
-        if item.unless is not None and item.unless.holds(atoms):
+        if unless is not None and unless.holds(atoms):
             continue
         chosen.append(aid)
     return chosen

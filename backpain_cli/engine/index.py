@@ -11,66 +11,91 @@ tests only the few conditions its answers could make true, not the hundreds ther
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..expr import OPERATORS, AtomPredicate, Atoms, Expr, atom
-from ..knowledge import LEVEL_RANK, Condition, Knowledge, Rule, SafetyNet
+from ..knowledge import LEVEL_RANK, LEVELS, SERIOUS, Condition, Knowledge, Rule, SafetyNet
 
 
 class Comparisons:
-    """Every comparison the knowledge base makes, by the key it compares."""
+    """Every comparison the knowledge base makes (`age >= 50`), by key, so that the atoms that
+    hold for a number are one lookup: the thresholds of a key split the numbers into regions
+    (below the first, at it, between it and the next, ...) on each of which every comparison
+    keeps one truth value."""
 
     def __init__(self, comparisons: Iterable[tuple[str, str, float]]) -> None:
-        self.by_key: dict[str, list[tuple[str, float, str]]] = {}
-        for key, op, value in sorted(set(comparisons)):
-            self.by_key.setdefault(key, []).append((op, value, atom(key, op, value)))
+        by_key: dict[str, set[tuple[str, float]]] = {}
+        for key, op, value in comparisons:
+            by_key.setdefault(key, set()).add((op, value))
+        #: key -> (its thresholds, sorted; the atoms that hold on each region, in order)
+        self.tables: dict[str, tuple[list[float], list[frozenset[str]]]] = {}
+        for key, made in by_key.items():
+            thresholds = sorted({value for _op, value in made})
+            samples: list[float] = []  # a number inside each region
+            for i, value in enumerate(thresholds):
+                below = thresholds[i - 1] if i else value - 1
+                samples += [(below + value) / 2, value]
+            samples.append(thresholds[-1] + 1)
+            self.tables[key] = (
+                thresholds,
+                [
+                    frozenset(atom(key, op, value) for op, value in made if OPERATORS[op](x, value))
+                    for x in samples
+                ],
+            )
 
     def atoms(self, facts: Iterable[str], numbers: Mapping[str, float]) -> Atoms:
         """The facts, and the atoms of the comparisons that hold for the numbers."""
         found = set(facts)
         for key, number in numbers.items():
-            for op, value, name in self.by_key.get(key, ()):
-                if OPERATORS[op](number, value):
-                    found.add(name)
+            table = self.tables.get(key)
+            if table is not None:
+                thresholds, regions = table
+                i = bisect_left(thresholds, number)
+                found.update(
+                    regions[2 * i + 1 if i < len(thresholds) and thresholds[i] == number else 2 * i]
+                )
         return frozenset(found)
 
 
 class Filed:
     """Numbered conditions, filed by trigger atom; `matching(atoms)` gives the numbers of those
     that hold, in order. A condition that is one atom, or an `or` of atoms, holds exactly when
-    one of its trigger atoms is present, so only the others are tested."""
+    one of its trigger atoms is present: it is taken without a test. The others are tested."""
 
-    def __init__(self, conditions: list[Expr]) -> None:
+    def __init__(self, conditions: list[Expr], numbers: list[int] | None = None) -> None:
         self.conditions = conditions
+        #: the number `matching` gives for each condition (default: its place in the list)
+        self.numbers = numbers if numbers is not None else list(range(len(conditions)))
         #: conditions with `not` may hold whatever was answered: tested every time
         self.always = [n for n, c in enumerate(conditions) if c.trigger is None]
-        #: atom -> the numbers of the conditions it triggers
-        self.under: dict[str, list[int]] = {}
+        #: atom -> the numbers of the conditions that hold when it is present, and of those to
+        #: test when it is present
+        self.holding: dict[str, list[int]] = {}
+        self.testing: dict[str, list[int]] = {}
         for n, condition in enumerate(conditions):
+            filed = self.holding if _any_of_atoms(condition.tree) else self.testing
             for name in condition.trigger or ():
-                self.under.setdefault(name, []).append(n)
-        self.exact = [_any_of_atoms(condition.tree) for condition in conditions]
+                filed.setdefault(name, []).append(self.numbers[n] if filed is self.holding else n)
         #: compiled tests, made as each is first needed, so a start pays only for those
         self.tests: list[AtomPredicate | None] = [None] * len(conditions)
 
     def matching(self, atoms: Atoms) -> list[int]:
-        candidates = set(self.always)
-        for name in atoms:
-            filed = self.under.get(name)
-            if filed is not None:
-                candidates.update(filed)
-        found = []
-        for n in sorted(candidates):
-            if self.exact[n]:
-                found.append(n)
-                continue
+        found: set[int] = set()
+        for name in atoms & self.holding.keys():
+            found.update(self.holding[name])
+        tested = set(self.always)
+        for name in atoms & self.testing.keys():
+            tested.update(self.testing[name])
+        for n in tested:
             test = self.tests[n]
             if test is None:
                 test = self.tests[n] = self.conditions[n].holds
             if test(atoms):
-                found.append(n)
-        return found
+                found.add(self.numbers[n])
+        return sorted(found)
 
 
 def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
@@ -99,24 +124,98 @@ class Index:
         self.urgency = [LEVEL_RANK[cause.urgency] for cause in self.causes]
         #: rules highest level first, then in data order: the order a report gives reasons in
         self.rules: list[Rule] = sorted(kb.rules, key=lambda rule: -LEVEL_RANK[rule.level])
-        self.signs: list[SafetyNet] = list(kb.safety_net)
+        #: safety-net signs highest level first, as rules
+        self.signs: list[SafetyNet] = sorted(
+            kb.safety_net, key=lambda sign: -LEVEL_RANK[sign.level]
+        )
+        self.sign_rank = [LEVEL_RANK[sign.level] for sign in self.signs]
         self.suspects = [[self.place[cid] for cid in rule.suspects] for rule in self.rules]
         # (each cause's features come strongest first, as the loader sorts them)
         pairs = [(n, feature) for n, cause in enumerate(self.causes) for feature in cause.features]
         self.features: list[Feature] = [
             (n, _hundredths(f.weight), f.label, f.specific, f.clinical) for n, f in pairs
         ]
+        #: each feature as it is added up: its cause, its weight, and what it adds to the
+        #: cause's specific and clinical evidence (only a weight for the cause counts)
+        self.weights = [
+            (
+                n,
+                weight,
+                weight if weight > 0 and specific else 0,
+                weight if weight > 0 and clinical else 0,
+            )
+            for n, weight, _label, specific, clinical in self.features
+        ]
+        #: each feature's first and last-plus-one place among the features, by cause
+        self.first_feature = [0] * (len(self.causes) + 1)
+        for n, _feature in pairs:
+            self.first_feature[n + 1] += 1
+        for n in range(len(self.causes)):
+            self.first_feature[n + 1] += self.first_feature[n]
         exclusions = [(n, ex) for n, cause in enumerate(self.causes) for ex in cause.exclude]
-        self.excluded_cause = [n for n, _ in exclusions]
+        self.serious = [rank >= SERIOUS for rank in self.urgency]
+        self.exclusion_causes = frozenset(
+            n for n, cause in enumerate(self.causes) if cause.diagnosis_of_exclusion
+        )
+        self.rule_rank = [LEVEL_RANK[rule.level] for rule in self.rules]
+        #: advice id -> (the levels, by rank, where it may be shown, the causes it must not sit
+        #: beside, by place, its `when` and `unless`)
+        self.advice = {
+            aid: (
+                frozenset(LEVEL_RANK[level] for level in item.levels),
+                frozenset(self.place[cid] for cid in item.avoid_with),
+                item.when,
+                item.unless,
+            )
+            for aid, item in kb.advice.items()
+        }
+        #: by level (rank), the advice for everyone at it: general, or given on a `when`
+        self.advice_for_everyone = [
+            [
+                aid
+                for aid, item in kb.advice.items()
+                if (item.general or item.when is not None) and level in item.levels
+            ]
+            for level in LEVELS
+        ]
 
         self.fired = Filed([rule.when for rule in self.rules])
         self.matched = Filed([sign.when for sign in self.signs])
-        self.present = Filed([f.when for _, f in pairs])
-        self.exclusions = Filed([ex for _, ex in exclusions])
+        # Features about who the person is and where it hurts alone (age, sex, side, area) add
+        # the same for everyone in the same context: that part of the scores is worked out once
+        # per context and kept (`context_part`); the clinical features are found each time.
+        context = [n for n, (_c, _w, _l, specific, clinical) in enumerate(self.features)
+                   if not specific and not clinical]  # fmt: skip
+        clinical = [n for n in range(len(self.features)) if n not in set(context)]
+        self.context_features = Filed([pairs[n][1].when for n in context], context)
+        self.clinical_features = Filed([pairs[n][1].when for n in clinical], clinical)
+        self.context_atoms = frozenset(
+            name
+            for n in context
+            for name in pairs[n][1].when.facts | {atom(*c) for c in pairs[n][1].when.numbers}
+        )
+        self.contexts: dict[Atoms, tuple[list[int], list[int]]] = {}
+        #: (cause, condition) for each exclusion: a handful, each tested every time
+        self.exclusions = exclusions
         expressions = [rule.when for rule in self.rules] + [sign.when for sign in self.signs]
         expressions += [f.when for _, f in pairs] + [ex for _, ex in exclusions]
         expressions += [e for a in kb.advice.values() for e in (a.when, a.unless) if e]
         self.comparisons = Comparisons(c for e in expressions for c in e.numbers)
+
+    def context_part(self, atoms: Atoms) -> tuple[list[int], list[int]]:
+        """Every cause's prior plus its context features present, in hundredths, and those
+        features' numbers: the same for everyone of this age, sex, side and area."""
+        key = atoms & self.context_atoms
+        part = self.contexts.get(key)
+        if part is None:
+            scores = list(self.priors)
+            present = self.context_features.matching(key)
+            for n in present:
+                scores[self.weights[n][0]] += self.weights[n][1]
+            if len(self.contexts) >= 10_000:  # a bound: the contexts number a few thousand
+                self.contexts.clear()
+            part = self.contexts[key] = (scores, present)
+        return part
 
 
 def _hundredths(value: float) -> int:

@@ -98,7 +98,8 @@ def read_duration(text: str, most_days: float) -> tuple[float, bool]:
     A unit without a number means one ("a week"); a plural alone means at least two ("years":
     two years), the least the words can mean. Days are rounded to hundredths.
     """
-    typed = " ".join(text.lower().replace(",", " ").replace("-", " ").split())
+    words_only = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text.lower())  # "on-and-off"
+    typed = " ".join(words_only.replace(",", " ").split())
     if len(typed) > 3 * MAX_TYPED:
         raise NotUnderstood(_DURATION_HELP)
     recurring = False

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 import questionary
+from prompt_toolkit import print_formatted_text
+from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from questionary import Choice, Separator
 from questionary.prompts.common import InquirerControl
-from rich.console import Console
-from rich.panel import Panel
-from rich.text import Text
 
 from .typed import NotUnderstood
 from .wizard import BACK, BACK_DRAWING, NONE, NONE_OF_THESE, SKIP, Asking, width, wrap
@@ -32,6 +31,9 @@ STYLE = questionary.Style(
         ("highlighted", "fg:ansicyan bold"),
         ("selected", "fg:ansicyan"),
         ("instruction", "fg:ansibrightblack"),
+        ("dim", "fg:ansibrightblack"),
+        ("emergency", "fg:ansired bold"),
+        ("drawing", "fg:ansicyan"),
     ]
 )
 #: Columns before an option's text: the pointer (" » "), and for lists the tick box ("○ ").
@@ -75,25 +77,33 @@ def _instruction(ask: Asking, keys: str) -> str:
 
 
 class MenuScreen:
-    def __init__(self) -> None:
-        self.console = Console(stderr=True, highlight=False, emoji=False, width=width())
+    """Printing goes through prompt_toolkit, already loaded for the prompts: rich is slow to
+    import and only the report needs it (benchmarks/wizard.py times the first question)."""
+
+    @staticmethod
+    def _print(*parts: tuple[str, str]) -> None:
+        print_formatted_text(FormattedText(list(parts)), style=STYLE)
 
     def say(self, text: str, style: str = "") -> None:
         if style == "emergency":
             head, _, rest = text.partition("\n")
-            body = Text()
-            body.append(head + "\n\n", style="bold")
-            body.append(rest)
-            self.console.print(Panel(body, title="EMERGENCY", border_style="bold red"))
+            rule = "!" * (width() - 1)
+            body = "\n".join(wrap(line, "  ") for line in rest.split("\n"))
+            self._print(
+                ("class:emergency", f"{rule}\n{wrap(head)}\n"),
+                ("", f"{body}\n"),
+                ("class:emergency", rule),
+            )
         else:
-            self.console.print(Text(text, style=style))
+            lines = "\n".join(wrap(line) if line else "" for line in text.split("\n"))
+            self._print((f"class:{style}" if style else "", lines))
 
     def drawing(self) -> None:
-        self.console.print(Text(BACK_DRAWING, style="cyan"))
+        self._print(("class:drawing", BACK_DRAWING))
 
     def _progress(self, ask: Asking) -> None:
         if ask.progress:
-            self.console.print(Text(ask.progress, style="dim"))
+            self._print(("class:dim", ask.progress))
 
     def choose(
         self, ask: Asking, options: list[tuple[str, str]], default: str | None, skip: bool
@@ -189,11 +199,10 @@ class MenuScreen:
     def echo(self, ask: Asking, words: str) -> None:
         shown = wrap(f"? {ask.prompt} {words}", "  ", "")
         prompt_part = wrap(f"? {ask.prompt}", "  ", "")
-        line = Text(shown, style="bold")
         if shown.startswith(prompt_part):  # the prompt in bold, the answer in colour
-            line = Text(prompt_part, style="bold")
-            line.append(shown[len(prompt_part) :], style="cyan")
-        self.console.print(line)
+            self._print(("bold", prompt_part), ("class:answer", shown[len(prompt_part) :]))
+        else:
+            self._print(("bold", shown))
 
 
 def _ask(question: Any, lists: bool = True) -> Any:

@@ -88,7 +88,10 @@ class MenuScreen:
         if style == "emergency":
             head, _, rest = text.partition("\n")
             rule = "!" * (width() - 1)
-            body = "\n".join(wrap(line, "  ") for line in rest.split("\n"))
+            body = "\n".join(
+                wrap(line, "    ", "  ") if line.startswith("- ") else wrap(line, "  ")
+                for line in rest.split("\n")
+            )
             self._print(
                 ("class:emergency", f"{rule}\n{wrap(head)}\n"),
                 ("", f"{body}\n"),

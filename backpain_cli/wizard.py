@@ -506,7 +506,7 @@ class LineScreen:
         return line.strip()
 
     def say(self, text: str, style: str = "") -> None:
-        parts = [wrap(line) if line else "" for line in text.split("\n")]
+        parts = [wrap(line, "  ", "") if line else "" for line in text.split("\n")]
         self._write("\n".join(parts) + "\n")
 
     def drawing(self) -> None:

@@ -19,7 +19,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -344,9 +344,10 @@ def assess(
         typer.Option(
             "--save-answers",
             metavar="FILE",
-            help="Save your answers to FILE (readable by you alone) when you finish or press "
-            "Ctrl-C, to replay with --answers or carry on with --resume. With --answers, "
-            "saves them checked and tidied.",
+            help="Save your answers to FILE (readable by you alone) when you finish, or when "
+            "the questions stop part way (Ctrl-C, Ctrl-D, the terminal closing), to replay "
+            "with --answers or carry on with --resume. With --answers, saves them checked and "
+            "tidied.",
         ),
     ] = None,
     resume: Annotated[
@@ -354,9 +355,18 @@ def assess(
         typer.Option(
             "--resume",
             metavar="FILE",
-            help="Start the questions with the answers saved in FILE; ask only what is missing.",
+            help="Carry on from the answers saved in FILE, asking only what is missing; the "
+            "answers are saved back to FILE unless --save-answers names another.",
         ),
     ] = None,
+    line_mode: Annotated[
+        bool,
+        typer.Option(
+            "--line-mode",
+            help="Ask with numbered options that you answer by typing numbers: no arrow keys, "
+            "for screen readers. On by itself when TERM=dumb, and with --plain.",
+        ),
+    ] = False,
     plain: Annotated[
         bool,
         typer.Option("--plain", help="Plain text: no colour, no boxes (screen readers, copying)."),
@@ -401,10 +411,14 @@ def assess(
         if answers is not None and resume is not None:
             _fail("error: use --answers or --resume, not both", ExitStatus.BAD_INPUT)
         _check_targets(output, save_answers, resume, force)
-        given = _ask(place, resume, save_answers) if answers is None else _read_answers(answers)
-        if answers is not None and save_answers is not None:
-            _save(save_answers, given)
-            _say(f"backpain: the answers are saved in {shown(save_answers)}")
+        if answers is None:
+            lines = line_mode or plain or os.environ.get("TERM") == "dumb"
+            given = _ask(place, resume, save_answers, lines)
+        else:
+            given = _read_answers(answers)
+            if save_answers is not None:
+                _save(save_answers, given.to_dict())
+                _say(f"backpain: the answers are saved in {shown(save_answers)}")
         from .engine import assess as run_assessment
         from .report import render
 
@@ -427,6 +441,8 @@ def _check_targets(
 ) -> None:
     """Refuse now, before any question is asked, a file that could not be written later."""
     _REPLACEABLE.clear()
+    if save is None and resume is not None:  # the answers are saved back to the resume file
+        save = resume
     if output is None and save is None:
         return
     if save is not None and str(save) == "-":
@@ -494,44 +510,83 @@ def _color_wanted() -> bool:
     )
 
 
-def _ask(region: str, resume: Path | None, save: Path | None) -> "Answers":
-    """Run the interactive questions; save the answers on completion and on Ctrl-C if asked."""
+def _ask(region: str, resume: Path | None, save: Path | None, lines: bool) -> "Answers":
+    """Run the interactive questions; save the answers when done, and when they stop part way
+    (Ctrl-C, Ctrl-D, SIGTERM, SIGHUP), to `save` or else back to the file resumed from."""
     if not (sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()):
         _fail(
             "error: no answers given and no terminal to ask in. Pass the answers as a file: "
             "backpain assess --answers FILE (see 'backpain schema' for the format).",
             ExitStatus.BAD_INPUT,
         )
-    initial = _read_answers(str(resume)).to_dict() if resume is not None else None
+    target = save if save is not None else resume
+    initial = _read_saved(resume) if resume is not None else None
     from . import wizard
 
     started: list[wizard.Wizard] = []
     try:
-        answers = wizard.run(initial, region=region, on_start=started.append)
-    except KeyboardInterrupt:
-        partial = started[0].partial() if started else None
-        if save is not None and partial is not None:
-            _save(save, partial)
-            _say(
-                f"\nbackpain: stopped. Your answers so far are saved in {shown(save)}.\n"
-                f"Carry on later with: backpain assess --resume {shown(save)}"
-            )
-        else:
-            _say("\nbackpain: stopped. Nothing was saved.")
-        raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
-    except EOFError:
-        _fail(
-            "error: the input ended before the questions were answered. To run without "
-            "questions, pass the answers as a file: backpain assess --answers FILE.",
-            ExitStatus.BAD_INPUT,
+        answers = wizard.run(
+            initial,
+            region=region,
+            on_start=started.append,
+            lines=lines,
+            resuming=str(resume) if resume is not None else "",
         )
-    if save is not None:
-        _save(save, answers)
-        _say(f"backpain: your answers are saved in {shown(save)}")
+    except (KeyboardInterrupt, EOFError, Terminated) as stop:
+        kept = _keep_partial(started[0] if started else None, target)
+        if isinstance(stop, EOFError):
+            _stopped(
+                "the input ended before the questions were answered. "
+                + (
+                    kept
+                    or "To run without questions, pass the answers as a file: "
+                    "backpain assess --answers FILE."
+                ),
+                ExitStatus.BAD_INPUT,
+                "error: ",
+            )
+        status = stop.status if isinstance(stop, Terminated) else int(ExitStatus.INTERRUPTED)
+        _stopped("stopped. " + (kept or "Nothing was saved."), status)
+    if target is not None:
+        _save(target, answers.to_dict())
+        _say(f"backpain: your answers are saved in {shown(target)}")
     return answers
 
 
-def _save(path: Path, answers: "Answers") -> None:
+def _keep_partial(asked: object, target: Path | None) -> str:
+    """Save the answers given so far, if there is a file for them; what to tell the person."""
+    saved = asked.saved() if asked is not None else None  # type: ignore[attr-defined]
+    if target is None or saved is None:
+        return ""
+    _save(target, saved)
+    return (
+        f"Your answers so far are saved in {shown(target)}.\n"
+        f"Carry on later with: backpain assess --resume {shown(target)}"
+    )
+
+
+def _stopped(message: str, status: int, kind: str = "") -> NoReturn:
+    """The last words after the questions stopped part way; writing may fail if the terminal
+    has gone (SIGHUP), which changes nothing."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"\nbackpain: {kind}{message}\n")
+        sys.stderr.flush()
+    raise typer.Exit(int(status))
+
+
+def _read_saved(path: Path) -> dict[str, Any]:
+    """Answers saved part way (by --save-answers or --resume): checked like any answers file,
+    except that the required answers may still be missing."""
+    from .answers import MAX_FILE_BYTES, loads_answers_json, open_input, parse_answers
+    from .knowledge import load_questions
+
+    with open_input(path) as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    lenient = load_questions()._replace(required=())
+    return parse_answers(loads_answers_json(data), lenient).to_dict()
+
+
+def _save(path: Path, answers: dict[str, Any]) -> None:
     """Save answers to `path`, replacing a file only as _check_targets allowed (or one this
     run saved before)."""
     import json
@@ -539,9 +594,7 @@ def _save(path: Path, answers: "Answers") -> None:
     from .files import write_private
 
     with _writing(path):
-        write_private(
-            path, json.dumps(answers.to_dict(), indent=2) + "\n", overwrite=_may_replace(path)
-        )
+        write_private(path, json.dumps(answers, indent=2) + "\n", overwrite=_may_replace(path))
     _REPLACEABLE.add(os.path.realpath(path))
 
 

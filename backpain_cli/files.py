@@ -76,6 +76,13 @@ def _plan(
         status = path.stat()  # follows symbolic links
     except FileNotFoundError:
         if not path.is_symlink():
+            folder = path.parent
+            if not folder.exists():
+                raise UnwritableError(errno.ENOENT, f"no folder {shown(folder)}") from None
+            if not folder.is_dir():
+                raise UnwritableError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from None
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise UnwritableError(errno.EACCES, "permission denied") from None
             return "new", path
         if not overwrite:
             raise DanglingLinkError(

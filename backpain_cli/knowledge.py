@@ -30,6 +30,8 @@ ADVICE_TOPICS = (
     "prevention",
 )
 QUESTION_TYPES = ("int", "number", "choice", "multi")
+#: How the wizard may take a number in people's words (`ask` in questions.toml).
+ASK_KINDS = ("duration",)
 #: What who the person is and where it hurts are answered with: features that name nothing else
 #: shape a score but are not clinical evidence.
 CONTEXT_KEYS = frozenset({"age", "sex", "side", "area"})
@@ -44,10 +46,11 @@ KEYS: dict[str, frozenset[str]] = {
     "question": frozenset(
         {
             "key", "id", "type", "required", "min", "max", "short", "prompt", "help", "when",
-            "choices", "wizard", "specific", "alarm", "said",
+            "choices", "wizard", "specific", "alarm", "said", "default", "ask", "comes_and_goes",
+            "choices_from",
         }
     ),
-    "choice": frozenset({"id", "label", "help", "when", "specific"}),
+    "choice": frozenset({"id", "label", "help", "when", "specific", "wizard"}),
     "source": frozenset({"title", "year", "authors", "publisher", "journal", "url", "kind"}),
     "levels.toml": frozenset({"disclaimer", "level", "safety_net"}),
     "level": frozenset({"name", "headline", "action"}),
@@ -175,6 +178,11 @@ class Choice(Record):
     when: expr.Expr | None = None
     #: does this answer, on its own, point to an organ? (see `Feature.specific`)
     specific: bool = True
+    #: false for an id kept for answers files that the wizard no longer offers (a v1 id split
+    #: into two plainer ones)
+    wizard: bool = True
+    #: the label as the wizard words it for someone answering for another person
+    label_they: str = ""
 
 
 class Question(Record):
@@ -194,6 +202,17 @@ class Question(Record):
     alarm: bool = False
     #: how a reason quotes a number answer: "age {value}"
     said: str = ""
+    #: the choice the wizard's cursor starts on (a neutral one: "not sure", "nothing I know of")
+    default: str = ""
+    #: "duration": the wizard takes the number in people's words ("6 hours", "3 weeks") and
+    #: stores days
+    ask: str = ""
+    #: the fact ("pattern.keeps_coming_back") a duration said to come and go ("on and off for
+    #: years") also records
+    comes_and_goes: str = ""
+    #: the prompt and help as the wizard words them for someone answering for another person
+    prompt_they: str = ""
+    help_they: str = ""
 
     def quote(self, value: float) -> str:
         """The answer as a reason quotes it: "age 72", "a pain score of 9 out of 10"."""
@@ -301,9 +320,15 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
     vocabulary: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
     ids: set[str] = set()
+    # What `choices_from = "questions"` lists: every question the wizard asks, by id.
+    asked = [
+        {"id": entry.get("id", entry.get("key")), "label": entry.get("short", entry.get("key"))}
+        for entry in raw
+        if isinstance(entry, Mapping) and entry.get("wizard", True)
+    ]
     for index, entry in enumerate(raw):
         where = f"questions.toml: question {entry.get('id', entry.get('key', index))}"
-        question = _question(entry, where)
+        question = _question(entry, where, asked)
         if question.id in ids:
             raise KnowledgeError(f"{where}: question id used twice")
         ids.add(question.id)
@@ -330,34 +355,55 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
         where = f"questions.toml: question {question.id}"
         if question.when is not None:
             result.check(question.when, where)
+        if question.comes_and_goes and question.comes_and_goes not in labels:
+            raise KnowledgeError(f"{where}: comes_and_goes names no answer id")
         for choice in question.choices:
             if choice.when is not None:
                 result.check(choice.when, f"{where}: choice {choice.id}")
     return result
 
 
-def _question(entry: Mapping[str, Any], where: str) -> Question:
+def _question(
+    entry: Mapping[str, Any], where: str, asked: list[dict[str, Any]] | None = None
+) -> Question:
     _known_keys(entry, "question", where)
     _require(entry, ("key", "type", "prompt"), where)
     kind = entry.get("type")
     if kind not in QUESTION_TYPES:
         raise KnowledgeError(f"{where}: type must be one of {QUESTION_TYPES}")
+    raw_choices = entry.get("choices", [])
+    if "choices_from" in entry:
+        if entry["choices_from"] != "questions" or kind != "multi" or entry.get("wizard", True):
+            raise KnowledgeError(
+                f"{where}: choices_from = 'questions' is for a multi question with wizard = false"
+            )
+        raw_choices = asked or []
     choices = tuple(
         _choice(c, f"{where}: choice {c.get('id', '?') if isinstance(c, Mapping) else '?'}", entry)
-        for c in entry.get("choices", [])
+        for c in raw_choices
     )
     if kind in ("choice", "multi") and not choices:
         raise KnowledgeError(f"{where}: a {kind} question needs choices")
     if kind in ("int", "number") and ("min" not in entry or "max" not in entry):
         raise KnowledgeError(f"{where}: a {kind} question needs min and max")
+    default = entry.get("default", "")
+    if default and (kind != "choice" or default not in [c.id for c in choices]):
+        raise KnowledgeError(f"{where}: default {default!r} is not one of its choices")
+    ask = entry.get("ask", "")
+    if ask and (ask not in ASK_KINDS or kind != "number"):
+        raise KnowledgeError(f"{where}: ask must be one of {ASK_KINDS}, on a number question")
+    if entry.get("comes_and_goes") and ask != "duration":
+        raise KnowledgeError(f"{where}: comes_and_goes is for a question with ask = 'duration'")
     when = entry.get("when")
+    prompt, prompt_they = _wordings(entry["prompt"], where)
+    help_text, help_they = _wordings(entry.get("help", ""), where)
     return Question(
         id=entry.get("id", entry["key"]),
         key=entry["key"],
         type=kind,
-        prompt=entry["prompt"],
+        prompt=prompt,
         short=entry.get("short", entry["key"]),
-        help=entry.get("help", ""),
+        help=help_text,
         required=entry.get("required", False),
         min=entry.get("min"),
         max=entry.get("max"),
@@ -366,6 +412,11 @@ def _question(entry: Mapping[str, Any], where: str) -> Question:
         wizard=entry.get("wizard", True),
         alarm=bool(entry.get("alarm", False)),
         said=str(entry.get("said", "")),
+        default=default,
+        ask=ask,
+        comes_and_goes=str(entry.get("comes_and_goes", "")),
+        prompt_they=prompt_they,
+        help_they=help_they,
     )
 
 
@@ -373,13 +424,60 @@ def _choice(raw: object, where: str, question: Mapping[str, Any]) -> Choice:
     entry = _known_keys(raw, "choice", where)
     _require(entry, ("id", "label"), where)
     when = entry.get("when")
+    label, label_they = _wordings(entry["label"], where)
     return Choice(
         entry["id"],
-        entry["label"],
+        label,
         entry.get("help", ""),
         _parse_expr(when, where) if when is not None else None,
         bool(entry.get("specific", question.get("specific", True))),
+        bool(entry.get("wizard", True)),
+        label_they,
     )
+
+
+#: How text written to the person reads for someone answering for another: "you" the subject
+#: becomes "they" (English gives both the same verb forms), "your" "their". "You" as an object
+#: ("wakes you") is written `[you|them]`: the first part for the person, the second for another.
+_THEIR_WORDS = {
+    "you": "they",
+    "your": "their",
+    "yours": "theirs",
+    "yourself": "themselves",
+    "you're": "they're",
+    "you've": "they've",
+    "you'll": "they'll",
+}
+
+
+def _wordings(text: object, where: str) -> tuple[str, str]:
+    """The text as written to the person answering for themselves, and for someone else."""
+    import re
+
+    if not isinstance(text, str):
+        raise KnowledgeError(f"{where}: expected text, got {text!r}")
+
+    def theirs(part: str) -> str:
+        def swap(match: re.Match[str]) -> str:
+            word = match.group(0)
+            other = _THEIR_WORDS[word.lower()]
+            return other.capitalize() if word[0].isupper() else other
+
+        return re.sub(r"\b(?:[Yy]ou(?:r|rs|rself|'re|'ve|'ll)?)\b", swap, part)
+
+    own: list[str] = []
+    other: list[str] = []
+    for index, part in enumerate(re.split(r"\[([^\[\]|]*\|[^\[\]|]*)\]", text)):
+        if index % 2:
+            first, second = part.split("|")
+            own.append(first)
+            other.append(second)
+        else:
+            if "[" in part or "]" in part:
+                raise KnowledgeError(f"{where}: '[' and ']' are only for [you|them]: {text!r}")
+            own.append(part)
+            other.append(theirs(part))
+    return "".join(own), "".join(other)
 
 
 # -- the rest of the knowledge base -------------------------------------------------------------

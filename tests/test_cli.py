@@ -141,7 +141,7 @@ def test_validate_lists_every_error_with_the_messages_assess_gives() -> None:
         "backpain: error: symptoms[2]: expected an id as a string, got the number 3",
         "backpain: error: simptoms: unknown key; did you mean 'symptoms'?",
         "backpain: error: area: missing; this answer is required: one of 'upper', 'middle', "
-        "'lower'",
+        "'lower', 'not_sure'",
         "backpain: standard input has 6 errors",
     ]
     first = run_cli("assess", "-a", "-", input=data).stderr.decode().splitlines()

@@ -144,7 +144,10 @@ def test_a_long_name_fits_its_temporary_file(tmp_path: Path) -> None:
     ("where", "words"),
     [
         ("{tmp}", "cannot write {tmp}: it is a directory"),
-        ("{tmp}/missing/report.txt", "No such file or directory"),
+        (
+            "{tmp}/missing/report.txt",
+            "cannot write {tmp}/missing/report.txt: no folder {tmp}/missing",
+        ),
         ("{tmp}/file.txt/report.txt", "Not a directory"),
     ],
 )

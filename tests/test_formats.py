@@ -119,7 +119,7 @@ def test_markdown_reads_in_order_with_the_urgency_first() -> None:
     assert order == sorted(order)
     assert "**+ Recommended:" in text
     assert "| Pain score | 8 out of 10 |" in text
-    assert "| Alarm signs | none of these |" in text
+    assert "| Alarm signs: nerves | none of these |" in text
     assert "| Passing urine | blood in your urine (pink, red or brown) |" in text
     assert re.search(r"^1\. NHS\. .* <https://www\.nhs\.uk/", text, re.M)
     assert "\x1b[" not in text
@@ -291,6 +291,7 @@ def test_questionnaire_translates_when_conditions() -> None:
         ("radiates_to", "buttock_or_thigh"),
         ("radiates_to", "below_knee"),
         ("area", "lower"),
+        ("radiates_to", "behind_knee"),
     ]
     assert {c["operator"] for c in legs["enableWhen"]} == {"="}
 

@@ -12,7 +12,8 @@ from conftest import run_assessment
 
 from backpain_cli.knowledge import LEVEL_RANK, load_questions
 
-ALARMS = next(q for q in load_questions().questions if q.id == "alarm_symptoms").choices
+#: every answer of the alarm questions (the alarm signs are asked in two groups)
+ALARMS = [c for q in load_questions().questions if q.alarm for c in q.choices]
 REASSURING = {
     "trigger": "lifting_or_twisting",
     "pattern": ["worse_with_movement", "eases_with_rest"],

@@ -34,6 +34,7 @@ from .signals import Terminated, stop_on_signals
 
 if TYPE_CHECKING:
     from .answers import Answers, AnswersError
+    from .engine import Assessment
 
 # The answers parser, the knowledge base, the engine and the renderers are imported inside the
 # commands that use them, so that `backpain --help` starts as fast as typer itself.
@@ -47,7 +48,7 @@ class ExitStatus(enum.IntEnum):
     BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away, as shell tools report it
 
 
-REGIONS = ("uk", "us", "eu", "au", "nz", "in")
+REGIONS = ("uk", "us", "ca", "eu", "ie", "au", "nz", "in")
 #: Formats that are UTF-8 by definition: written as UTF-8 bytes whatever the locale.
 UTF8_FORMATS = ("json", "html", "fhir")
 QUESTION_FORMATS = ("text", "json", "fhir")
@@ -231,7 +232,9 @@ def _read_answers(source: str, errors: "list[AnswersError] | None" = None) -> "A
 
 
 #: Country codes of locales (en_GB.UTF-8 -> GB) and the region whose numbers they use.
-LOCALE_REGIONS = {"GB": "uk", "US": "us", "CA": "us", "AU": "au", "NZ": "nz", "IN": "in"}
+LOCALE_REGIONS = {
+    "GB": "uk", "US": "us", "CA": "ca", "IE": "ie", "AU": "au", "NZ": "nz", "IN": "in",
+}  # fmt: skip
 # fmt: off
 EU_COUNTRIES = {
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
@@ -336,7 +339,7 @@ def assess(
             metavar="REGION",
             autocompletion=_complete_regions,
             help=f"Emergency numbers for: {', '.join(REGIONS)}. Default: from your locale, "
-            "else 112.",
+            "else 112 (the report then says so).",
         ),
     ] = None,
     save_answers: Annotated[
@@ -369,7 +372,19 @@ def assess(
     ] = False,
     plain: Annotated[
         bool,
-        typer.Option("--plain", help="Plain text: no colour, no boxes (screen readers, copying)."),
+        typer.Option(
+            "--plain",
+            help="Plain text, all of it at once: no colour, no questions after the report "
+            "(screen readers, copying).",
+        ),
+    ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Show the whole report at once. Without it, a terminal shows one screen "
+            "(what to do now) and asks before the rest.",
+        ),
     ] = False,
     output: Annotated[
         Path | None,
@@ -423,13 +438,82 @@ def assess(
         from .report import render
 
         result = run_assessment(given, region=place)
-        color = fmt == "text" and not plain and output is None and _color_wanted()
-        width = min(shutil.get_terminal_size((80, 24)).columns, 100) if color else 80
-        report = render(result, fmt, color=color, width=width)
-        if output is None:
-            _write(report, utf8=fmt in UTF8_FORMATS)
+        if output is not None:
+            if _write_output(output, render(result, fmt), force):
+                _tell_level(result, output)
+        elif fmt == "text" and not (plain or full) and _interactive():
+            _show_screen(result)
         else:
-            _write_output(output, report, force)
+            color = fmt == "text" and not plain and _color_wanted()
+            width = min(shutil.get_terminal_size((80, 24)).columns, 100) if color else 80
+            _write(render(result, fmt, color=color, width=width), utf8=fmt in UTF8_FORMATS)
+
+
+def _interactive() -> bool:
+    """A person at a terminal, who can be asked before the rest of the report."""
+    return (
+        sys.stdout is not None
+        and sys.stdin is not None
+        and sys.stdout.isatty()
+        and sys.stdin.isatty()
+    )
+
+
+def _show_screen(result: "Assessment") -> None:
+    """The first screen (what to do now), then the rest if the person asks: through `less`
+    where there is one (quitting it leaves the first screen in view), else printed below."""
+    from .report.text import screen
+
+    size = shutil.get_terminal_size((80, 24))
+    first, rest = screen(
+        result, color=_color_wanted(), width=min(size.columns, 100), height=size.lines
+    )
+    _write(first)
+    try:
+        answer = input("Press Enter for the whole report (why, what may help, sources), or q: ")
+    except (EOFError, KeyboardInterrupt):
+        _write("\n")
+        return
+    if answer.strip().lower() not in ("", "y", "yes"):
+        return
+    pager = shutil.which("less")
+    if pager is None:
+        _write(rest)
+        return
+    _page(pager, rest)
+
+
+def _page(pager: str, text: str) -> None:
+    """Show `text` in less. Ctrl-C belongs to less while it runs (as pydoc does it): killing it
+    would leave the terminal in its raw mode."""
+    import subprocess
+
+    prompt = "-PsSpace for more, b to go back, q to close the report"
+    try:
+        process = subprocess.Popen([pager, "-R", prompt], stdin=subprocess.PIPE)
+    except OSError:
+        _write(text)
+        return
+    assert process.stdin is not None
+    # OSError: less was closed before it had read everything
+    with contextlib.suppress(OSError, KeyboardInterrupt), process.stdin as pipe:
+        pipe.write(text.encode(getattr(sys.stdout, "encoding", None) or "utf-8", ASCII_FALLBACK))
+    while True:
+        try:
+            process.wait()
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _tell_level(result: "Assessment", path: Path) -> None:
+    """After writing the report to a file: the level and what to do, and where the report is
+    (a report written through a device or a stream is already where it is read)."""
+    from .report.document import build
+
+    document = build(result)
+    _say(f"{document.banner}. {' '.join(document.action.split())}")
+    _say(f"backpain: the whole report is in {shown(path)}")
 
 
 #: Files this run may replace without asking: --force, the --resume file, files it wrote.
@@ -492,13 +576,13 @@ def _writing(path: Path) -> Iterator[None]:
         )
 
 
-def _write_output(path: Path, text: str, force: bool) -> None:
+def _write_output(path: Path, text: str, force: bool) -> bool:
+    """Write the report to `path`; False when it went through a device or a standard stream
+    rather than into a file."""
     from .files import write_private
 
     with _writing(path):
-        written = write_private(path, text, overwrite=force)
-    if written:
-        _say(f"backpain: the report is in {shown(path)}")
+        return write_private(path, text, overwrite=force)
 
 
 def _color_wanted() -> bool:

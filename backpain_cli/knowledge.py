@@ -74,6 +74,7 @@ KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "feature": frozenset({"when", "weight", "label", "estimate", "source", "note", "specific"}),
+    "doctor_check": frozenset({"text", "when"}),
 }  # fmt: skip
 
 
@@ -565,6 +566,18 @@ class Condition(Record):
     #: what is left when the signs of other causes are absent (non-specific back pain): never
     #: likely beside a red flag for same-day care or more
     diagnosis_of_exclusion: bool = False
+    #: doctor check text -> the answers it applies to, for the checks that do not always apply
+    #: (a pregnancy test only for someone who could be pregnant); see `checks_for`
+    doctor_checks_when: Mapping[str, expr.Expr] = {}
+
+    def checks_for(self, facts: expr.Facts, numbers: expr.Numbers) -> tuple[str, ...]:
+        """The doctor checks that apply to someone with these answers."""
+        return tuple(
+            check
+            for check in self.doctor_checks
+            if check not in self.doctor_checks_when
+            or self.doctor_checks_when[check](facts, numbers)
+        )
 
     @property
     def serious(self) -> bool:
@@ -812,6 +825,32 @@ def _safety_net_entry(
     )
 
 
+def _doctor_checks(
+    raw: object, questions: Questions, where: str
+) -> tuple[tuple[str, ...], dict[str, expr.Expr]]:
+    """The check texts, and `when` each conditional one applies. Each entry is the text, or a
+    table with the text and its `when` (a pregnancy test only for someone who could be
+    pregnant)."""
+    if not isinstance(raw, list):
+        raise KnowledgeError(f"{where}: doctor_checks must be a list")
+    texts: list[str] = []
+    conditional: dict[str, expr.Expr] = {}
+    for index, entry in enumerate(raw):
+        cwhere = f"{where}: doctor_checks {index + 1}"
+        if isinstance(entry, str):
+            texts.append(entry)
+            continue
+        _known_keys(entry, "doctor_check", cwhere)
+        _require(entry, ("text", "when"), cwhere)
+        when = _parse_expr(entry["when"], cwhere)
+        questions.check(when, cwhere)
+        texts.append(str(entry["text"]))
+        conditional[texts[-1]] = when
+    if len(set(texts)) != len(texts):
+        raise KnowledgeError(f"{where}: a doctor check is listed twice")
+    return tuple(texts), conditional
+
+
 def _citation(entry: Mapping[str, Any]) -> str:
     parts = [entry.get("authors") or entry.get("publisher", ""), entry.get("title", "")]
     where = entry.get("journal", "")
@@ -917,6 +956,7 @@ def _condition(
         exclude.append(ruled_out)
     prior = _log_odds(entry["prior"], f"{where}: prior")
     threshold = _log_odds(entry["threshold"], f"{where}: threshold")
+    checks, checks_when = _doctor_checks(entry["doctor_checks"], questions, where)
     advice_ids = _strings(entry.get("advice", []), where)
     for aid in advice_ids:
         if aid not in advice:
@@ -930,7 +970,7 @@ def _condition(
         prior=prior,
         features=tuple(features),
         exclude=tuple(exclude),
-        doctor_checks=_strings(entry["doctor_checks"], where),
+        doctor_checks=checks,
         see_doctor=entry.get("see_doctor", ""),
         advice=advice_ids,
         sources=cited(_strings(entry["sources"], where), where),
@@ -938,5 +978,6 @@ def _condition(
         threshold_note=str(entry["threshold_note"]),
         urgent_if=_strings(entry["urgent_if"], where),
         diagnosis_of_exclusion=bool(entry.get("diagnosis_of_exclusion", False)),
+        doctor_checks_when=checks_when,
     )
     return condition, list(entry.get("rule", []))

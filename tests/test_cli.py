@@ -39,27 +39,73 @@ def test_json_report_has_the_stable_shape(tmp_path: Path) -> None:
 
 
 def test_text_report_reads_in_order_and_without_colour_when_piped(tmp_path: Path) -> None:
+    """Piped, the text report is whole and linear: the summary first, then the detail, then the
+    level and the action again as the last lines."""
     done = run_cli("assess", "--answers", str(STRAIN), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     text = done.stdout.decode()
     assert "\x1b[" not in text
+    assert "Press Enter" not in text  # nothing is asked when the output is not a terminal
     order = [
         text.index(h)
         for h in (
-            "SELF-CARE",
-            "POSSIBLE CAUSES",
-            "WHAT MAY HELP",
-            "WHEN TO GET HELP",
-            "SOURCES",
-            "PLEASE NOTE",
+            "* SELF-CARE: You can look after this at home for now",
+            "Call 112 now if you notice:",
+            "Most likely causes (not a diagnosis):",
+            "What you can do now:",
+            "\nWHY\n",
+            "\nWHERE IT HURTS (SEEN FROM BEHIND)\n",
+            "\nMORE ABOUT THE LIKELY CAUSES\n",
+            "\nWHAT MAY HELP\n",
+            "\nWHEN TO GET HELP\n",
+            "\nYOUR ANSWERS\n",
+            "\nSOURCES\n",
+            "\nPLEASE NOTE\n",
         )
     ]
     assert order == sorted(order)
     assert "Because you said:" in text
     assert "You said you smoke" in text
+    lines = text.splitlines()
+    closing = lines.index("* SELF-CARE: You can look after this at home for now", 1)
+    assert closing > lines.index("PLEASE NOTE")  # the level again, after everything else
+    assert " ".join(lines[closing + 1 :]) == " ".join(_action(STRAIN).split())
     # Lines fit 80 columns, except a web address, which is never broken (copy and paste).
-    long_lines = [line for line in text.splitlines() if len(line) > 80]
+    long_lines = [line for line in lines if len(line) > 80]
     assert all("://" in line and len(line.split()) <= 2 for line in long_lines), long_lines
+
+
+def _action(path: Path, *region: str) -> str:
+    done = run_cli("assess", "-a", str(path), "-f", "json", *region)
+    return str(json.loads(done.stdout)["urgency"]["action"])
+
+
+def test_plain_and_full_give_the_whole_report(tmp_path: Path) -> None:
+    piped = run_cli("assess", "-a", str(STONE), cwd=tmp_path).stdout
+    assert run_cli("assess", "-a", str(STONE), "--plain").stdout == piped
+    assert run_cli("assess", "-a", str(STONE), "--full").stdout == piped
+
+
+def test_output_to_a_file_still_tells_the_terminal_what_to_do(tmp_path: Path) -> None:
+    """--output: the report goes to the file, and stderr says the level and the action in one
+    line, then where the report is."""
+    target = tmp_path / "report.html"
+    done = run_cli("assess", "-a", str(STONE), "-f", "html", "-o", str(target), "--region", "uk")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b""
+    level, where = done.stderr.decode().splitlines()
+    assert level.startswith("!! URGENT: Get medical help today. Speak to a doctor today.")
+    assert level.endswith("call 999.")
+    assert " ".join(_action(STONE, "--region", "uk").split()) in level
+    assert where == f"backpain: the whole report is in {target}"
+    assert "<!DOCTYPE html>" in target.read_text(encoding="utf-8")
+    text_file = tmp_path / "report.txt"
+    done = run_cli("assess", "-a", str(STRAIN), "-o", str(text_file))
+    assert done.stderr.decode().startswith("* SELF-CARE: You can look after this at home for now.")
+    assert (
+        text_file.read_text(encoding="utf-8")
+        == run_cli("assess", "-a", str(STRAIN)).stdout.decode()
+    )
 
 
 def test_answers_from_standard_input() -> None:
@@ -168,7 +214,9 @@ def test_version_and_help() -> None:
     [
         ("en_GB.UTF-8", "999", "NHS 111"),
         ("en_US.UTF-8", "911", "nurse advice line"),
-        ("en_CA.UTF-8", "911", "nurse advice line"),
+        ("en_CA.UTF-8", "911", "811 (the health advice line in most provinces)"),
+        ("fr_CA.UTF-8", "911", "walk-in clinic"),
+        ("en_IE.UTF-8", "112", "GP out-of-hours service"),
         ("en_AU.UTF-8", "000", "healthdirect (1800 022 222)"),
         ("en_NZ.UTF-8", "111", "Healthline (0800 611 116)"),
         ("en_IN.UTF-8", "112", "hospital outpatient department"),
@@ -192,6 +240,22 @@ def test_the_cli_knows_every_region_of_the_data(kb: Any) -> None:
     from backpain_cli.cli import REGIONS
 
     assert set(REGIONS) == set(kb.regions) - {"default"}
+
+
+def test_every_region_the_readme_names_works_by_name(kb: Any) -> None:
+    from backpain_cli.cli import _region
+
+    for code in ("uk", "us", "ca", "eu", "ie", "au", "nz", "in"):
+        assert _region(code) == code == _region(code.upper())
+        assert code in kb.regions
+    for code in ("ca", "ie"):  # the two added, through the installed command
+        done = run_cli("assess", "-a", str(STONE), "-f", "json", "--region", code)
+        assert done.returncode == 0, done.stderr
+        place = kb.regions[code]
+        report = json.loads(done.stdout)
+        assert report["region"] == code
+        assert report["emergency_number"] == place.emergency
+        assert place.urgent in report["urgency"]["action"]
 
 
 def test_batch_file_problems_are_named(tmp_path: Path) -> None:

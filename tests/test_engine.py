@@ -198,3 +198,15 @@ def test_every_threshold_is_lower_for_a_more_urgent_cause(kb: Knowledge) -> None
     levels = sorted(by_level)
     for lower, higher in itertools.pairwise(levels):
         assert max(by_level[higher]) <= min(by_level[lower]), (lower, higher)
+
+
+def test_a_reason_quotes_a_number_only_where_its_comparison_holds() -> None:
+    """Sudden very bad pain with no clear start fires a rule that also counts being 50 or over;
+    at 30 the reason must not quote the age as if it were one of the things that counted."""
+    result = run_assessment(
+        {"age": 30, "side": "left", "area": "lower", "onset": "sudden", "severity": 9,
+         "trigger": "none"}
+    )  # fmt: skip
+    reason = next(r for r in result.reasons if r.rule == "sudden_severe_pain")
+    assert "a pain score of 9 out of 10" in reason.because
+    assert not any(said.startswith("age") for said in reason.because), reason.because

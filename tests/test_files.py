@@ -32,7 +32,9 @@ def _leftovers(folder: Path) -> list[str]:
 def test_a_new_report_is_private(tmp_path: Path) -> None:
     done = run_cli("assess", "-a", str(STONE), "-o", "report.txt", cwd=tmp_path)
     assert done.returncode == 0
-    assert done.stderr == b"backpain: the report is in report.txt\n"
+    level, where = done.stderr.decode().splitlines()
+    assert level.startswith("!! URGENT: Get medical help today.")
+    assert where == "backpain: the whole report is in report.txt"
     written = tmp_path / "report.txt"
     assert written.read_bytes() == REPORT
     assert stat.S_IMODE(written.stat().st_mode) == 0o600

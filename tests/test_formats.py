@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,10 @@ from backpain_cli.knowledge import load_questions
 from backpain_cli.report import fhir
 
 EXAMPLES = Path(__file__).parent / "examples"
+#: A fixed time to make reports at, so that they can be compared (SOURCE_DATE_EPOCH for the CLI)
+MADE = datetime(2025, 3, 2, 3, 4, 5, tzinfo=UTC)
+EPOCH = {"SOURCE_DATE_EPOCH": str(int(MADE.timestamp()))}
+VERSION = version("backpain")
 STONE = EXAMPLES / "kidney_stone_left.json"
 STRAIN = EXAMPLES / "furniture_strain.json"
 NEW_FORMATS = ("markdown", "html", "fhir")
@@ -58,19 +64,19 @@ def _crafted() -> Assessment:
 def test_formats_are_registered_and_deterministic(fmt: str) -> None:
     assert fmt in report.FORMATS
     assessment = _assessment(STONE)
-    first = report.render(assessment, fmt)
-    assert first == report.render(assessment, fmt)
+    first = report.render(assessment, fmt, made=MADE)
+    assert first == report.render(assessment, fmt, made=MADE)
     assert first.endswith("\n")
     assert "\x1b[" not in first
 
 
 @pytest.mark.parametrize("fmt", NEW_FORMATS)
 def test_formats_through_the_installed_command(fmt: str, tmp_path: Path) -> None:
-    done = run_cli("assess", "--answers", str(STONE), "--format", fmt, cwd=tmp_path)
+    done = run_cli("assess", "--answers", str(STONE), "--format", fmt, cwd=tmp_path, env=EPOCH)
     assert done.returncode == 0, done.stderr
     assert done.stderr == b""
     out = done.stdout.decode("utf-8")
-    assert out == report.render(_assessment(STONE), fmt)
+    assert out == report.render(_assessment(STONE), fmt, made=MADE)
     if fmt == "fhir":
         assert json.loads(out)["resourceType"] == "QuestionnaireResponse"
 
@@ -94,35 +100,68 @@ def test_every_format_renders_the_cases(name: str, case: dict[str, Any]) -> None
 
 def test_markdown_reads_in_order_with_the_urgency_first() -> None:
     assessment = _assessment(STONE)
-    text = report.render(assessment, "markdown")
+    text = report.render(assessment, "markdown", made=MADE)
     lines = text.splitlines()
     assert lines[0] == "# Back pain self-assessment"
+    assert lines[2].startswith(f"Made on 2 March 2025 at 03:04 (UTC) by backpain {VERSION}.")
     first_section = next(line for line in lines[1:] if line.startswith("## "))
     assert "URGENT" in first_section and "Get medical help today" in first_section
     order = [
         text.index(heading)
         for heading in (
             "## !! URGENT",
-            "**Emergency number: 112**",
+            "## Call 112 now if you notice",
+            "## Most likely causes (not a diagnosis)",
+            "1. **Kidney stone**: blood in your urine",
+            "## Serious causes a doctor should rule out",
+            "## While you get help",
             "## Why",
-            "## Possible causes",
-            "### 1. Kidney stone",
-            "**Because you said:**",
-            "**What a doctor may check:**",
+            "*You said:* blood in your urine",
+            "## Where it hurts (seen from behind)",
+            "```text\n          left  |  right",
+            "## More about the likely causes",
+            "### 1\\. Kidney stone",
+            "*Because you said:*",
+            "*What a doctor may check:*",
             "## What may help",
             "## When to get help",
             "## Your answers",
             "## Sources",
             "## Please note",
+            "---\n\n**!! URGENT: Get medical help today**",
         )
     ]
     assert order == sorted(order)
-    assert "**+ Recommended:" in text
+    assert lines[-1] == " ".join(assessment.action.split())  # the action is the last line
+    assert "- \\+ **Recommended:** **" in text  # the grade symbol does not start a list
     assert "| Pain score | 8 out of 10 |" in text
     assert "| Alarm signs: nerves | none of these |" in text
     assert "| Passing urine | blood in your urine (pink, red or brown) |" in text
     assert re.search(r"^1\. NHS\. .* <https://www\.nhs\.uk/", text, re.M)
     assert "\x1b[" not in text
+
+
+def test_markdown_and_html_say_when_and_by_which_version() -> None:
+    """The date and time the report was made, and the version that made it, head both."""
+    assessment = _assessment(STONE)
+    for fmt in ("markdown", "html"):
+        page = report.render(assessment, fmt, made=MADE)
+        assert "Made on 2 March 2025 at 03:04 (UTC)" in page, fmt
+        assert f"by backpain {VERSION}" in page, fmt
+    local = datetime(2025, 3, 2, 3, 4, tzinfo=timezone(timedelta(hours=-5)))
+    assert "at 03:04 (UTC-05:00)" in report.render(assessment, "html", made=local)
+
+
+def test_markdown_and_html_draw_the_back() -> None:
+    """The back diagram, with the painful part filled in, as in the text report."""
+    assessment = _assessment(STONE)  # left, middle
+    painful = "middle  |#######|       |"
+    assert painful in report.render(assessment, "text")
+    assert "```text\n          left  |  right" in report.render(assessment, "markdown")
+    assert painful in report.render(assessment, "markdown")
+    page = report.render(assessment, "html")
+    assert '<pre class="back" role="img" aria-label="A back seen from behind' in page
+    assert painful in page
 
 
 def test_markdown_has_no_raw_html_and_escapes_markup() -> None:
@@ -201,11 +240,26 @@ def test_html_is_one_self_contained_printable_page() -> None:
         if name == "style":
             raise AssertionError("inline style attributes: keep CSS in the one <style>")
     # the urgency is written in words, not only shown by colour, and comes first
-    assert page.index("!! URGENT") < page.index("Why</h2>") < page.index("Possible causes")
-    for heading in ("What may help", "When to get help", "Your answers", "Sources", "Please note"):
-        assert f"{heading}</h2>" in page
-    assert "+ Recommended:</span>" in page
-    assert "Because you said:</span>" in page
+    order = [
+        page.index(part)
+        for part in (
+            "!! URGENT</span>Get medical help today</h2>",
+            "Call 112 now if you notice</h2>",
+            "Most likely causes (not a diagnosis)</h2>",
+            "Why</h2>",
+            "Where it hurts (seen from behind)</h2>",
+            "More about the likely causes</h2>",
+            "What may help</h2>",
+            "When to get help</h2>",
+            "Your answers</h2>",
+            "Sources</h2>",
+            "Please note</h2>",
+            '<section class="closing level-urgent"',
+        )
+    ]
+    assert order == sorted(order)
+    assert '<span class="mark">+</span> <span class="grade grade-recommended">Recommended: ' in page
+    assert "<em>Because you said: </em>" in page
     assert "<td>8 out of 10</td>" in page
     assert 'href="https://www.nhs.uk/conditions/back-pain/"' in page
 
@@ -387,7 +441,7 @@ def test_the_assessment_is_contained_and_referenced() -> None:
     from fhir.resources.R4B.riskassessment import RiskAssessment
 
     assessment = _assessment(STONE)
-    data = json.loads(report.render(assessment, "fhir"))
+    data = json.loads(report.render(assessment, "fhir", made=MADE))
     (contained,) = data["contained"]
     _validate(RiskAssessment, contained)
     assert contained["resourceType"] == "RiskAssessment"
@@ -405,7 +459,7 @@ def test_the_assessment_is_contained_and_referenced() -> None:
     assert contained["prediction"][0]["rationale"].startswith("Because you said: ")
     assert any("URGENT" in note["text"] for note in contained["note"])
     assert contained["note"][-1]["text"] == assessment.disclaimer
-    assert "authored" not in data  # deterministic: no date
+    assert data["authored"] == MADE.isoformat(timespec="seconds")  # as it is set
 
 
 @pytest.mark.parametrize(("name", "case"), load_cases()[::3])

@@ -201,6 +201,41 @@ def test_a_rule_id_used_twice_is_a_load_error(data_copy: Path) -> None:
         load_knowledge(data_copy)
 
 
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('{ text = "A test", when = "sex.mail" }', "doctor_checks 1: unknown id in 'sex.mail'"),
+        ('{ text = "A test", wen = "sex.male" }', "unknown key 'wen'; did you mean 'when'"),
+        ('{ text = "A test" }', "doctor_checks 1: missing when"),
+    ],
+)
+def test_a_broken_doctor_check_is_a_load_error(data_copy: Path, entry: str, words: str) -> None:
+    path = data_copy / "conditions" / "muscle_strain.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("doctor_checks = [", f"doctor_checks = [\n  {entry},", 1))
+    with pytest.raises(KnowledgeError, match=words):
+        load_knowledge(data_copy)
+
+
+def test_a_doctor_check_with_when_applies_only_where_it_holds(kb: Knowledge) -> None:
+    """A pregnancy test for kidney infection: not for a man, nor for a woman who said she is
+    not pregnant; for a woman who is unsure, and when sex was not given."""
+    infection = kb.conditions["kidney_infection"]
+    test = "A pregnancy test, as infection in pregnancy needs extra care"
+    assert test in infection.doctor_checks
+    for facts, shown in (
+        ({"sex.male"}, False),
+        ({"sex.female", "pregnant.no"}, False),
+        ({"sex.female", "pregnant.unsure"}, True),
+        (set(), True),
+    ):
+        assert (test in infection.checks_for(frozenset(facts), {"age": 30})) is shown, facts
+    assert test not in infection.checks_for(frozenset(), {"age": 70})
+    # the checks that always apply stay, in their order
+    always = [check for check in infection.doctor_checks if check != test]
+    assert list(infection.checks_for(frozenset({"sex.male"}), {"age": 30})) == always
+
+
 def _plain(value: Any) -> Any:
     """A knowledge base as plain data: every condition by its text and parsed tree."""
     if isinstance(value, Expr):

@@ -1,9 +1,10 @@
-"""The words a person reads stay plain: Flesch-Kincaid grade of the texts in data/, per kind.
+"""The words a person reads stay plain: Flesch-Kincaid grade of the texts in data/, per kind,
+and of the first screen of the report as the document model puts it together.
 
-The target (data/README.md) is a reading age of about 11 to 12, which is US school grade 6 to 7.
-Each kind of text is measured as one combined text (a grade for one short sentence says little)
-and must stay at or below its bound. The bounds are set from what the texts measure today, so a
-harder text fails the suite; lower them as the texts are simplified, down to TARGET.
+The target (data/README.md) is US school grade 6 or below (a reading age of about 11). Each kind
+of text is measured as one combined text (a grade for one short sentence says little) and must
+stay at or below its bound, which is never above TARGET. The bounds are set from what the texts
+measure today, so a harder text fails the suite; lower them as the texts are simplified.
 
 Needs the optional `textstat` package. Releases from 0.7.9 on fetch a pronouncing dictionary
 over the network the first time they count syllables; this test never lets them (the tests make
@@ -13,28 +14,43 @@ no network calls) and is skipped instead. textstat 0.7.5 to 0.7.8 ship the dicti
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from backpain_cli.answers import parse_answers
+from backpain_cli.engine import assess
 from backpain_cli.knowledge import Knowledge
+from backpain_cli.report.document import CLOSING, SUMMARY, build
+
+EXAMPLES = Path(__file__).parent / "examples"
 
 textstat = pytest.importorskip("textstat")
 
-#: Reading age 11 to 12.
-TARGET = 7.0
+#: Grade 6: a reading age of about 11.
+TARGET = 6.0
 #: Every text a person reads, combined.
-OVERALL_BOUND = 6.0  # 5.7
-#: Per kind: measured grade today, rounded up a little. Lower towards TARGET, never raise.
+OVERALL_BOUND = 6.0  # 5.5
+#: Per kind: measured grade today, rounded up a little. Never above TARGET; lower, never raise.
 BOUNDS = {
     "advice": 6.0,  # 5.8
     "condition summary": 6.0,  # 5.9
-    "level action": 4.0,  # 3.7
-    "safety net": 6.0,  # 5.6
+    "level action": 3.5,  # 3.0
+    "safety net": 5.0,  # 4.8
     "when to see a doctor": 6.0,  # 5.9
     "what a doctor may check": 5.5,  # 5.3
-    "rule reason": 6.0,  # 5.8
+    "rule reason": 5.5,  # 5.1
+    "first screen": 5.5,  # 5.0
 }
+#: The reports whose first screens are read: one per level, and one with no region known.
+SCREENS = (
+    ("furniture_strain.json", "uk"),
+    ("sciatica_numb_leg.json", "uk"),
+    ("kidney_stone_left.json", "default"),
+    ("saddle_numbness_stop.json", "uk"),
+)
 
 
 def _needs_download() -> bool:
@@ -83,8 +99,29 @@ def person_texts(kb: Knowledge) -> dict[str, dict[str, str]]:
             for i, check in enumerate(c.doctor_checks)
         },
         "rule reason": {f"reason {r.id}": r.reason for r in kb.rules},
+        "first screen": first_screens(kb),
     }
     return {kind: {n: _sentence(t) for n, t in items.items()} for kind, items in texts.items()}
+
+
+def first_screens(kb: Knowledge) -> dict[str, str]:
+    """Each part of the first screen of SCREENS, as the document model puts it together: the
+    report's own words (titles, notes) with the data's."""
+    texts = {}
+    for name, region in SCREENS:
+        answers = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+        document = build(assess(parse_answers(answers), kb, region=region))
+        for section in document.part(SUMMARY) + document.part(CLOSING):
+            if section.title:
+                texts[f"{name} {section.id}"] = section.title
+            for number, block in enumerate(section.blocks):
+                text = "".join(part for part, _role in block.spans)
+                texts[f"{name} {section.id} {number}"] = text
+    return texts
+
+
+def test_the_report_tests_all_reach_grade_6() -> None:
+    assert max(BOUNDS.values()) <= TARGET and OVERALL_BOUND <= TARGET
 
 
 GRADE: Callable[[str], float] = textstat.flesch_kincaid_grade

@@ -15,7 +15,7 @@ from bisect import bisect_left
 from typing import Any
 
 from ..answers import Answers
-from ..expr import Expr
+from ..expr import Expr, atom
 from ..knowledge import LEVEL_RANK, LEVELS, Knowledge, Questions, load_knowledge
 from .assessment import (
     OUTPUT_VERSION,
@@ -80,7 +80,7 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
         headline=level.headline.format(**fill),
         action=level.action.format(**fill),
         reasons=_reasons(atoms, answers, index, made),
-        conditions=tuple(_possible_cause(atoms, index, made, c) for c in made.conditions),
+        conditions=tuple(_possible_cause(atoms, answers, index, made, c) for c in made.conditions),
         advice=tuple(_advice_item(kb, aid) for aid in made.advice),
         see_a_doctor=_safety_net(kb, made.level, fill),
         region=place.id,
@@ -88,7 +88,7 @@ def assess(answers: Answers, kb: Knowledge | None = None, region: str = "default
         disclaimer=kb.disclaimer,
         answers=answers,
         library=kb.sources,
-        rule_out=tuple(_rule_out(atoms, index, made, c) for c in made.rule_out),
+        rule_out=tuple(_rule_out(atoms, answers, index, made, c) for c in made.rule_out),
     )
 
 
@@ -144,11 +144,13 @@ def _reasons(
             said = _said(rule.when, atoms, answers, questions)
             reasons.append(Reason(rule.id, rule.level, rule.reason, rule.sources, kind, said))
         elif kind == "sign":
+            # The sign's own text lists every way to have it: say only what was answered.
             sign = index.signs[n]
-            text = f"You told us about {sign.text}. That is a sign to get help at once."
-            if sign.level != "emergency":
-                text = f"You told us about {sign.text}. A doctor should check this."
             said = _said(sign.when, atoms, answers, questions)
+            tail = "That is a sign to get help at once."
+            if sign.level != "emergency":
+                tail = "A doctor should check this."
+            text = f"You told us about {'; '.join(said)}. {tail}"
             reasons.append(Reason(sign.id, sign.level, text, sign.sources, kind, said))
         else:
             cause = index.causes[n]
@@ -164,7 +166,8 @@ def _said(
     """The answers a condition names that were given, in the person's words, in the order the
     questions ask them."""
     facts = when.facts & atoms
-    keys = {key for key, _op, _value in when.numbers if key in answers.numbers}
+    # a number only where a comparison of it holds (age 30 is no reason for "50 or over")
+    keys = {key for key, op, value in when.numbers if atom(key, op, value) in atoms}
     keys.update(fact.partition(".")[0] for fact in facts)
     found = []
     for key in sorted(keys, key=questions.order.__getitem__):
@@ -203,7 +206,9 @@ def _because(atoms: frozenset[str], index: Index, made: Decision, cause: int) ->
     return found
 
 
-def _possible_cause(atoms: frozenset[str], index: Index, made: Decision, c: int) -> PossibleCause:
+def _possible_cause(
+    atoms: frozenset[str], answers: Answers, index: Index, made: Decision, c: int
+) -> PossibleCause:
     cause = index.causes[c]
     return PossibleCause(
         cause.id,
@@ -218,14 +223,16 @@ def _possible_cause(atoms: frozenset[str], index: Index, made: Decision, c: int)
             )
         ),
         tuple(index.rules[n].id for n in made.suspected.get(c, ())),
-        cause.doctor_checks,
+        cause.checks_for(answers.facts, answers.numbers),
         cause.see_doctor,
         cause.sources,
         c in made.likely,
     )
 
 
-def _rule_out(atoms: frozenset[str], index: Index, made: Decision, c: int) -> RuleOut:
+def _rule_out(
+    atoms: frozenset[str], answers: Answers, index: Index, made: Decision, c: int
+) -> RuleOut:
     cause = index.causes[c]
     return RuleOut(
         cause.id,
@@ -235,7 +242,7 @@ def _rule_out(atoms: frozenset[str], index: Index, made: Decision, c: int) -> Ru
         tuple(_because(atoms, index, made, c)),
         tuple(index.rules[n].id for n in made.suspected.get(c, ())),
         cause.urgent_if,
-        cause.doctor_checks,
+        cause.checks_for(answers.facts, answers.numbers),
         cause.sources,
     )
 

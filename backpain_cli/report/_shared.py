@@ -6,6 +6,8 @@ Plain Python only: no rich, so these renderers import fast.
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..knowledge import Question, Questions, load_questions
@@ -43,10 +45,32 @@ LEVEL_WORDS = {
     "self_care": "self-care",
 }
 NONE_OF_THESE = "none of these"
-REGION_NOTE = (
-    "The emergency number shown is {number}. Set --region (uk, us, eu, au, nz, in) or "
-    "BACKPAIN_REGION for your own."
-)
+
+
+def made_at() -> datetime:
+    """When a report is made: now, with the local time zone; or, when SOURCE_DATE_EPOCH is set
+    (the reproducible-builds convention), that moment in UTC, so that output can be compared."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now().astimezone()
+
+
+def made_text(made: datetime) -> str:
+    """ "Made on 5 May 2025 at 03:12 (UTC+01:00)": the date in words, which reads the same
+    everywhere (5/6 does not)."""
+    offset = made.strftime("%z")
+    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset not in ("", "+0000") else "UTC"
+    return f"{made.day} {made:%B %Y} at {made:%H:%M} ({zone})"
+
+
+def tool_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("backpain")
+    except PackageNotFoundError:  # pragma: no cover - run from a tree that was never installed
+        return "unknown"
 
 
 class Refs:

@@ -6,8 +6,9 @@ plain dicts built at run time: no FHIR library is needed. No network: every URL 
 under https://backpain.invalid/.
 
 The QuestionnaireResponse
-- `status` "completed", `questionnaire` QUESTIONNAIRE_URL, `language` "en"; no `authored` date
-  and no random ids, so the same answers always give the same output.
+- `status` "completed", `questionnaire` QUESTIONNAIRE_URL, `language` "en", `authored` the time
+  the report was made (with its time zone; SOURCE_DATE_EPOCH sets it, for output that can be
+  compared); no random ids.
 - one `item` per question answered, `linkId` = the question id. A list key split over several
   questions (symptoms) gives each question's item only its own choices. Choices are
   `valueCoding` (system CODE_SYSTEM + key, code = id, display = the label); numbers are
@@ -50,13 +51,14 @@ Translating `when` into `enableWhen` (see `enable_when()`)
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from ..answers import FORMAT_VERSION
 from ..engine import Assessment
 from ..expr import Expr, Node
 from ..knowledge import Question, Questions, load_questions
-from ._shared import LEVEL_NAMES, LEVEL_WORDS, NONE_OF_THESE, asked, enabled, selected
+from ._shared import LEVEL_NAMES, LEVEL_WORDS, NONE_OF_THESE, asked, enabled, made_at, selected
 
 BASE = "https://backpain.invalid/fhir"
 QUESTIONNAIRE_URL = f"{BASE}/Questionnaire/backpain-answers-v{FORMAT_VERSION}"
@@ -71,9 +73,12 @@ ITEM_TYPE = {"int": "integer", "number": "decimal", "choice": "choice", "multi":
 NONE_CODING = {"system": NONE_SYSTEM, "code": "none", "display": NONE_OF_THESE}
 
 
-def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> str:
-    """The QuestionnaireResponse as JSON; `color` and `width` do not apply."""
-    data = questionnaire_response(assessment)
+def render(
+    assessment: Assessment, *, color: bool = False, width: int = 80, made: datetime | None = None
+) -> str:
+    """The QuestionnaireResponse as JSON, authored `made` (default now); `color` and `width` do
+    not apply."""
+    data = questionnaire_response(assessment, made=made)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -81,9 +86,10 @@ def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> s
 
 
 def questionnaire_response(
-    assessment: Assessment, questions: Questions | None = None
+    assessment: Assessment, questions: Questions | None = None, made: datetime | None = None
 ) -> dict[str, Any]:
     questions = questions or load_questions()
+    authored = (made or made_at()).isoformat(timespec="seconds")
     return {
         "resourceType": "QuestionnaireResponse",
         "language": "en",
@@ -93,6 +99,7 @@ def questionnaire_response(
         ],
         "questionnaire": QUESTIONNAIRE_URL,
         "status": "completed",
+        "authored": authored,
         "item": _items(assessment, questions),
     }
 

@@ -1,26 +1,20 @@
 """The report as one self-contained HTML page, to save, print or take to a doctor.
 
-Inline CSS only: no scripts, no fonts, images or style sheets from elsewhere, so the page opens
-the same offline and sends nothing anywhere. Every text is escaped. The urgency is written in
-words with a symbol; colour only repeats it, and in print the meaning never rests on a
-background. The output is deterministic: no date, no random ids.
+It draws the document (document.py): the same sections in the same order as the text report,
+under a heading with the date and time and the tool's version. Inline CSS only: no scripts, no
+fonts, images or style sheets from elsewhere, so the page opens the same offline and sends
+nothing anywhere. Every text is escaped. The urgency is written in words with a symbol; colour
+only repeats it, and in print the meaning never rests on a background.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
-from ..engine import Assessment, PossibleCause
-from ._shared import (
-    GRADE_NAMES,
-    LEVEL_NAMES,
-    LEVEL_WORDS,
-    REGION_NOTE,
-    TOPIC_TITLE,
-    Refs,
-    answer_rows,
-    safe_url,
-)
+from ..engine import Assessment
+from ._shared import LEVEL_NAMES, made_at, made_text, safe_url, tool_version
+from .document import CLOSING, SUMMARY, Block, Section, Span, build
 
 CSS = """
 :root { color-scheme: light; }
@@ -49,10 +43,13 @@ a { color: #0b4f8a; overflow-wrap: anywhere; }
 .level-urgent { border-color: #a15c00; background: #fff4e0; }
 .level-see_doctor_soon { border-color: #0b5c8a; background: #e8f3fa; }
 .level-self_care { border-color: #2e7d32; background: #edf7ee; }
-.cause { border: 1px solid #d0d0d0; border-radius: 6px; padding: .6rem 1rem .7rem;
-  margin: .8rem 0; }
-.cause h3 { margin-top: .2rem; }
-.needs, p.refs, .note { color: #444; font-size: .92rem; }
+.dim, .url { color: #444; }
+.closing { border: 3px solid; border-left-width: 12px; border-radius: 6px;
+  padding: .6rem 1.1rem; margin: 2rem 0 0; }
+.closing .level { font-weight: 700; font-size: 1.1rem; }
+.back { font-family: ui-monospace, Menlo, Consolas, monospace; line-height: 1.2;
+  background: #f6f6f6; padding: .6rem .9rem; border-radius: 6px; display: inline-block; }
+.note { color: #444; font-size: .92rem; }
 .refs a { text-decoration: none; }
 .label { font-weight: 700; }
 .grade { font-weight: 700; white-space: nowrap; }
@@ -73,164 +70,145 @@ thead th { border-bottom: 2px solid #888; }
   html { font-size: 10pt; line-height: 1.4; }
   main { max-width: none; padding: 0; }
   h2 { margin-top: 1.4rem; }
-  .cause { padding: .4rem .8rem .5rem; margin: .6rem 0; }
   a { color: inherit; text-decoration: none; }
-  .urgency, .level-emergency, .level-urgent, .level-see_doctor_soon, .level-self_care {
-    background: none; border-color: #000; }
-  .cause { break-inside: avoid; page-break-inside: avoid; }
-  .advice li, tr, .signs li, .sources li, footer { break-inside: avoid; page-break-inside: avoid; }
+  .urgency, .closing, .level-emergency, .level-urgent, .level-see_doctor_soon,
+  .level-self_care { background: none; border-color: #000; }
+  li, tr, .back { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   .urgency { break-inside: avoid; page-break-inside: avoid; }
 }
 """
 
+#: span roles -> the element that shows them
+_TAGS = {"strong": "strong", "em": "em"}
 
-def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> str:
+
+def render(
+    assessment: Assessment, *, color: bool = False, width: int = 80, made: datetime | None = None
+) -> str:
     """The HTML page; `color` and `width` do not apply."""
-    a = assessment
-    refs = Refs(a)
-    symbol, word = LEVEL_NAMES[a.level]
+    document = build(assessment)
+    _symbol, word = LEVEL_NAMES[document.level]
+    when = made_text(made or made_at())
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Back pain self-assessment: {escape(word)}</title>",
+        f"<title>{escape(document.title)}: {escape(word)}</title>",
         f"<style>{CSS}</style>",
         "</head>",
         "<body>",
         "<main>",
         "<header>",
-        "<h1>Back pain self-assessment</h1>",
-        '<p class="subtitle">Based only on the answers below. This is not a diagnosis.</p>',
+        f"<h1>{escape(document.title)}</h1>",
+        f'<p class="subtitle">Made on {escape(when)} by backpain {escape(tool_version())}. '
+        "Based only on the answers below: this is not a diagnosis.</p>",
         "</header>",
-        f'<section class="urgency level-{escape(a.level)}" aria-labelledby="urgency">',
-        f'<h2 id="urgency" class="level"><span class="tag">{escape(symbol)} {escape(word)}</span>'
-        f"{escape(a.headline)}</h2>",
-        f'<p><span class="label">What to do now:</span> {escape(a.action)}</p>',
-        f'<p class="number">Emergency number: {escape(a.emergency_number)}</p>',
-        "</section>",
     ]
-
-    if a.reasons:
-        out += ['<section aria-labelledby="why">', '<h2 id="why">Why</h2>', "<ul>"]
-        out += [f"<li>{escape(r.text)} {_cite(refs, r.sources)}</li>" for r in a.reasons]
-        out += ["</ul>", "</section>"]
-
-    out += [
-        '<section aria-labelledby="causes">',
-        '<h2 id="causes">Possible causes (not a diagnosis)</h2>',
-    ]
-    if not a.conditions:
-        out.append("<p>Your answers do not point to one cause in particular.</p>")
-    out += [_cause(number, cause, refs) for number, cause in enumerate(a.conditions, start=1)]
-    out.append("</section>")
-
-    if a.advice:
-        legend = ", ".join(f"{escape(sym)} {escape(name)}" for sym, name in GRADE_NAMES.values())
-        out += [
-            '<section aria-labelledby="help">',
-            '<h2 id="help">What may help</h2>',
-            f'<p class="note">How good the evidence is: {legend}.</p>',
-        ]
-        for topic, topic_title in TOPIC_TITLE.items():
-            items = [item for item in a.advice if item.topic == topic]
-            if not items:
-                continue
-            out += [f"<h3>{escape(topic_title)}</h3>", '<ul class="advice">']
-            for item in items:
-                sym, grade = GRADE_NAMES[item.grade]
-                out.append(
-                    f'<li><span class="grade grade-{escape(item.grade)}">{escape(sym)} '
-                    f"{escape(grade)}:</span> <strong>{escape(item.title)}.</strong> "
-                    f"{escape(item.text)} {_cite(refs, item.sources)}</li>"
-                )
-            out.append("</ul>")
-        out.append("</section>")
-
-    out += ['<section aria-labelledby="when">', '<h2 id="when">When to get help</h2>']
-    if not a.see_a_doctor:
-        out.append(f"<p>Now: {escape(a.headline)}.</p>")
-    for group in a.see_a_doctor:
-        out.append(f'<p class="label">{escape(group.action)} if you notice:</p>')
-        out += ['<ul class="signs">', *(f"<li>{escape(sign)}</li>" for sign in group.signs)]
-        out.append("</ul>")
-    for cause in a.conditions[:3]:
-        if cause.see_doctor and a.level in ("self_care", "see_doctor_soon"):
-            out.append(
-                f'<p><span class="label">{escape(cause.name)}:</span> '
-                f"{escape(cause.see_doctor)}</p>"
-            )
-    out.append("</section>")
-
-    rows = answer_rows(a)
-    out += ['<section aria-labelledby="answers">', '<h2 id="answers">Your answers</h2>']
-    if rows:
-        out += [
-            "<table>",
-            '<thead><tr><th scope="col">Question</th><th scope="col">Answer</th></tr></thead>',
-            "<tbody>",
-        ]
-        out += [
-            f'<tr><th scope="row">{escape(question.short)}</th>'
-            f"<td>{escape('; '.join(labels))}</td></tr>"
-            for question, labels in rows
-        ]
-        out += ["</tbody>", "</table>"]
-    else:
-        out.append("<p>No answers given.</p>")
-    out.append("</section>")
-
-    if refs.order:
-        out += [
-            '<section aria-labelledby="sources">',
-            '<h2 id="sources">Sources</h2>',
-            '<ol class="sources">',
-        ]
-        for number, sid in enumerate(refs.order, start=1):
-            source = refs.sources.get(sid, {})
-            line = f'<li id="source-{number}">{escape(source.get("citation", sid))}'
-            url = safe_url(source.get("url", ""))
-            if url:
-                line += f' <a href="{escape(url)}">{escape(url)}</a>'
-            out.append(line + "</li>")
-        out += ["</ol>", "</section>"]
-
-    out += ["<footer>", '<h2 id="note">Please note</h2>', f"<p>{escape(a.disclaimer)}</p>"]
-    if a.region == "default":
-        note = REGION_NOTE.format(number=a.emergency_number)
-        out.append(f'<p class="note">{escape(note)}</p>')
-    out += ["</footer>", "</main>", "</body>", "</html>"]
+    for section in document.sections:
+        out += _section(section, document.level)
+    out += ["</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def _cite(refs: Refs, ids: tuple[str, ...]) -> str:
-    """[1, 2] with each number a link to its source below."""
-    numbers = refs.numbers(ids)
-    if not numbers:
-        return ""
-    links = ", ".join(f'<a href="#source-{n}">{n}</a>' for n in numbers)
-    return f'<span class="refs">[{links}]</span>'
+def _section(section: Section, level: str) -> list[str]:
+    sid = escape(section.id)
+    if section.id == "level":
+        out = [f'<section class="urgency level-{escape(level)}" aria-labelledby="{sid}">']
+    elif section.part == CLOSING:
+        out = [f'<section class="closing level-{escape(level)}" aria-label="What to do now">']
+    else:
+        kind = "summary" if section.part == SUMMARY else "detail"
+        out = [f'<section class="{kind}" aria-labelledby="{sid}">']
+    if section.title:
+        out.append(f'<h2 id="{sid}">{escape(section.title)}</h2>')
+    items: list[Block] = []
+    for block in section.blocks:
+        if block.kind in ("item", "brief"):
+            items.append(block)
+            continue
+        if items:
+            out += _list(items, section.id)
+            items = []
+        out.append(_block(block, section))
+    if items:
+        out += _list(items, section.id)
+    out.append("</section>")
+    return out
 
 
-def _cause(number: int, cause: PossibleCause, refs: Refs) -> str:
-    parts = [
-        '<div class="cause">',
-        f"<h3>{number}. {escape(cause.name)}</h3>",
-        f'<p class="needs">Usually needs: {escape(LEVEL_WORDS[cause.urgency])}</p>',
-        f"<p>{escape(cause.summary)}</p>",
-    ]
-    if cause.because:
-        parts.append(
-            f'<p><span class="label">Because you said:</span> '
-            f"{escape('; '.join(cause.because))}.</p>"
+def _block(block: Block, section: Section) -> str:
+    if block.kind == "banner":
+        symbol, _, rest = "".join(part for part, _role in block.spans).partition(" ")
+        word, _, headline = rest.partition(": ")
+        tag = f'<span class="tag">{escape(symbol)} {escape(word)}</span>{escape(headline)}'
+        if section.part == CLOSING:
+            return f'<p class="level">{tag}</p>'
+        return f'<h2 id="{escape(section.id)}" class="level">{tag}</h2>'
+    if block.kind == "subhead":
+        return f"<h3>{_spans(block.spans)}</h3>"
+    if block.kind == "figure":
+        drawing = escape("\n".join(block.lines))
+        label = "A back seen from behind, with the painful part filled in"
+        return f'<pre class="back" role="img" aria-label="{label}">{drawing}</pre>'
+    if block.kind == "table":
+        rows = "".join(
+            f'<tr><th scope="row">{escape(question)}</th><td>{escape(answer)}</td></tr>'
+            for question, answer in block.rows
         )
-    if cause.doctor_checks:
-        parts += ['<p class="label">What a doctor may check:</p>', "<ul>"]
-        parts += [f"<li>{escape(check)}</li>" for check in cause.doctor_checks]
-        parts.append("</ul>")
-    if cause.sources:
-        parts.append(f'<p class="refs">Sources: {_cite(refs, cause.sources)}</p>')
-    parts.append("</div>")
-    return "\n".join(parts)
+        return (
+            '<table><thead><tr><th scope="col">Question</th><th scope="col">Answer</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table>"
+        )
+    return f"<p>{_spans(block.spans)}</p>"
+
+
+def _list(items: list[Block], section_id: str) -> list[str]:
+    """List entries as one list; an entry of depth 1 goes in a list inside the one before it."""
+    ordered = items[0].mark[:1].isdigit() or items[0].mark.startswith("[")
+    tag = "ol" if ordered else "ul"
+    kind = {"sources": ' class="sources"', "advice": ' class="advice"'}.get(section_id, "")
+    out = [f"<{tag}{kind}>"]
+    for number, item in enumerate(items):
+        if item.depth:
+            continue
+        mark = ""
+        if item.mark not in ("-",) and not ordered:
+            mark = f'<span class="mark">{escape(item.mark)}</span> '
+        anchor = f' id="source-{number + 1}"' if section_id == "sources" else ""
+        under = []
+        for sub in items[number + 1 :]:
+            if not sub.depth:
+                break
+            under.append(f"<li>{_spans(sub.spans)}</li>")
+        nested = f"<ul>{''.join(under)}</ul>" if under else ""
+        out.append(f"<li{anchor}>{mark}{_spans(item.spans)}{nested}</li>")
+    out.append(f"</{tag}>")
+    return out
+
+
+def _spans(spans: tuple[Span, ...]) -> str:
+    out = []
+    for text, role in spans:
+        if role == "cite":
+            if text:
+                links = ", ".join(
+                    f'<a href="#source-{n}">{n}</a>' for n in text.replace(" ", "").split(",")
+                )
+                out.append(f'<span class="refs">[{links}]</span>')
+        elif role == "url":
+            url = safe_url(text)
+            if url:
+                out.append(f' <a class="url" href="{escape(url)}">{escape(url)}</a>')
+        elif role.startswith("grade-"):
+            out.append(f'<span class="grade {escape(role)}">{escape(text)}</span>')
+        elif role == "dim":
+            out.append(f'<span class="dim">{escape(text)}</span>')
+        elif role in _TAGS:
+            tag = _TAGS[role]
+            out.append(f"<{tag}>{escape(text)}</{tag}>")
+        else:
+            out.append(escape(text))
+    return "".join(out).strip()

@@ -1,29 +1,25 @@
 """The report as Markdown (CommonMark with GitHub tables), to print, e-mail or take to a doctor.
 
-The same content and order as the text report, plus the answers given. Headings, lists and one
-table only: no raw HTML, so it renders the same on GitHub and in common viewers. Text from the
-knowledge base and the answers labels is escaped, so a `*`, `_`, `<` or `|` is shown as written.
+It draws the document (document.py): the same sections in the same order as the text report,
+under a heading with the date and time and the tool's version. Headings, lists, one table and
+one code block (the back diagram) only: no raw HTML, so it renders the same on GitHub and in
+common viewers. Every text is escaped, so a `*`, `_`, `<` or `|` is shown as written.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from ..engine import Assessment
-from ._shared import (
-    GRADE_NAMES,
-    LEVEL_NAMES,
-    LEVEL_WORDS,
-    REGION_NOTE,
-    TOPIC_TITLE,
-    Refs,
-    answer_rows,
-    safe_url,
-)
+from ._shared import made_at, made_text, safe_url, tool_version
+from .document import CLOSING, Block, Section, Span, build
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LIST_START = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([-+])(\s)")
+_NUMBER = re.compile(r"^\[?(\d+)[.\]]$")
+_MARKERS = {"strong": "**", "em": "*", "dim": "*"}
 
 
 def escape(text: str) -> str:
@@ -40,101 +36,86 @@ def _unlist(match: re.Match[str]) -> str:
     return f"{match.group(5)}\\{match.group(6)}{match.group(7)}"
 
 
-def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> str:
+def render(
+    assessment: Assessment, *, color: bool = False, width: int = 80, made: datetime | None = None
+) -> str:
     """The Markdown report; `color` and `width` do not apply (viewers wrap lines themselves)."""
-    a = assessment
-    refs = Refs(a)
-    out: list[str] = ["# Back pain self-assessment", ""]
-
-    symbol, word = LEVEL_NAMES[a.level]
-    out += [
-        f"## {escape(f'{symbol} {word}: {a.headline}')}",
+    document = build(assessment)
+    when = made_text(made or made_at())
+    out: list[str] = [
+        f"# {escape(document.title)}",
         "",
-        f"**What to do now:** {escape(a.action)}",
-        "",
-        f"**Emergency number: {escape(a.emergency_number)}**",
+        f"Made on {escape(when)} by backpain {escape(tool_version())}. Based only on the "
+        "answers below: this is not a diagnosis.",
         "",
     ]
-
-    if a.reasons:
-        out += ["## Why", ""]
-        out += [f"- {escape(r.text)} {refs.cite(r.sources)}".rstrip() for r in a.reasons]
-        out.append("")
-
-    out += ["## Possible causes (not a diagnosis)", ""]
-    if not a.conditions:
-        out += ["Your answers do not point to one cause in particular.", ""]
-    for number, cause in enumerate(a.conditions, start=1):
-        out += [
-            f"### {number}. {escape(cause.name)}",
-            "",
-            f"*Usually needs: {escape(LEVEL_WORDS[cause.urgency])}*",
-            "",
-            escape(cause.summary),
-            "",
-        ]
-        if cause.because:
-            out += [f"**Because you said:** {escape('; '.join(cause.because))}.", ""]
-        if cause.doctor_checks:
-            out += ["**What a doctor may check:**", ""]
-            out += [f"- {escape(check)}" for check in cause.doctor_checks]
-            out.append("")
-        if cause.sources:
-            out += [f"Sources: {refs.cite(cause.sources)}", ""]
-
-    if a.advice:
-        out += ["## What may help", ""]
-        legend = ", ".join(f"{escape(sym)} {name}" for sym, name in GRADE_NAMES.values())
-        out += [f"How good the evidence is: {legend}.", ""]
-        for topic, topic_title in TOPIC_TITLE.items():
-            items = [item for item in a.advice if item.topic == topic]
-            if not items:
-                continue
-            out += [f"### {escape(topic_title)}", ""]
-            for item in items:
-                sym, grade = GRADE_NAMES[item.grade]
-                line = (
-                    f"- **{escape(sym)} {grade}: {escape(item.title)}.** {escape(item.text)} "
-                    f"{refs.cite(item.sources)}"
-                )
-                out.append(line.rstrip())
-            out.append("")
-
-    out += ["## When to get help", ""]
-    if not a.see_a_doctor:
-        out += [f"Now: {escape(a.headline)}.", ""]
-    for group in a.see_a_doctor:
-        out += [f"**{escape(group.action)} if you notice:**", ""]
-        out += [f"- {escape(sign)}" for sign in group.signs]
-        out.append("")
-    for cause in a.conditions[:3]:
-        if cause.see_doctor and a.level in ("self_care", "see_doctor_soon"):
-            out += [f"**{escape(cause.name)}:** {escape(cause.see_doctor)}", ""]
-
-    rows = answer_rows(a)
-    out += ["## Your answers", ""]
-    if rows:
-        out += ["| Question | Answer |", "| --- | --- |"]
-        out += [
-            f"| {escape(question.short)} | {escape('; '.join(labels))} |"
-            for question, labels in rows
-        ]
-    else:
-        out.append("No answers given.")
-    out.append("")
-
-    if refs.order:
-        out += ["## Sources", ""]
-        for number, sid in enumerate(refs.order, start=1):
-            source = refs.sources.get(sid, {})
-            line = f"{number}. {escape(source.get('citation', sid))}"
-            url = safe_url(source.get("url", ""))
-            if url and not re.search(r"[<>\s]", url):
-                line += f" <{url}>"
-            out.append(line)
-        out.append("")
-
-    out += ["## Please note", "", escape(a.disclaimer), ""]
-    if a.region == "default":
-        out += [escape(REGION_NOTE.format(number=a.emergency_number)), ""]
+    for section in document.sections:
+        out += _section(section)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _section(section: Section) -> list[str]:
+    out: list[str] = []
+    if section.part == CLOSING:
+        out += ["---", ""]
+    if section.title:
+        out += [f"## {escape(section.title)}", ""]
+    listing = False
+    for block in section.blocks:
+        if block.kind in ("item", "brief"):
+            out.append(_item(block))
+            listing = True
+            continue
+        if listing:
+            out.append("")
+            listing = False
+        if block.kind == "banner":
+            text = escape("".join(part for part, _role in block.spans))
+            out.append(f"**{text}**" if section.part == CLOSING else f"## {text}")
+        elif block.kind == "subhead":
+            out.append(f"### {_spans(block.spans, heading=True)}")
+        elif block.kind == "para":
+            out.append(_spans(block.spans))
+        elif block.kind == "figure":
+            out += ["```text", *block.lines, "```"]
+        elif block.kind == "table":
+            out += ["| Question | Answer |", "| --- | --- |"]
+            out += [f"| {escape(question)} | {escape(answer)} |" for question, answer in block.rows]
+        out.append("")
+    if listing:
+        out.append("")
+    return out
+
+
+def _item(block: Block) -> str:
+    indent = "  " * block.depth
+    number = _NUMBER.match(block.mark)
+    if number:
+        return f"{indent}{number.group(1)}. {_spans(block.spans)}"
+    if block.mark == "-":
+        mark = ""
+    elif block.mark in ("+", "*"):  # would begin a list inside the list
+        mark = f"\\{block.mark} "
+    else:
+        mark = f"{escape(block.mark)} "
+    return f"{indent}- {mark}{_spans(block.spans)}"
+
+
+def _spans(spans: tuple[Span, ...], *, heading: bool = False) -> str:
+    """The spans as one line of Markdown; in a heading, without bold (a heading is bold)."""
+    out = []
+    for text, role in spans:
+        lead = " " if text[:1].isspace() else ""
+        tail = " " if text[-1:].isspace() else ""
+        if role == "cite":
+            out.append(f" \\[{text}\\]" if text else "")
+        elif role == "url":
+            url = safe_url(text)
+            out.append(f" <{url}>" if url and not re.search(r"[<>\s]", url) else "")
+        else:
+            marker = _MARKERS.get(role, "**" if role.startswith("grade-") else "")
+            if heading and marker == "**":
+                marker = ""
+            words = escape(text) if out else escape(text.lstrip())
+            out.append(f"{lead}{marker}{words}{marker}{tail}" if words else lead)
+    return " ".join("".join(out).split())

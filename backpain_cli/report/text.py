@@ -1,20 +1,25 @@
-"""The report a person reads in a terminal: what to do first, then why, then what may help.
+"""The report a person reads in a terminal: it draws the document (document.py) as lines.
 
-One layout, two ways to draw it. `layout()` decides what is said and in which order; `_plain()`
-draws it with the standard library only (pipes, NO_COLOR, --plain for screen readers and
-copy-paste: no boxes, no colour, and no rich import), `_rich()` draws it in colour on a terminal.
-Colour is an extra, never the message: every level and grade is also written in words with a
-symbol.
+`render()` gives the whole report, linear and complete: the summary first (within 24 lines, so
+the first screen of it says what to do), then the detail, then the level and the action again
+(pipes, files, --plain for screen readers, --full). `screen()` gives the first screen on its own
+(the summary and the closing lines, fitted to the terminal), and the rest.
+
+Lines are laid out once, with the standard library, and the same lines are drawn plain or in
+colour: colour is an extra, never the message (every level and grade is also written in words
+with a symbol), and a colour screen holds exactly what a plain one holds. rich is imported only
+for colour.
 """
 
 from __future__ import annotations
 
-import textwrap
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING
 
-from ._shared import GRADE_NAMES, LEVEL_NAMES, LEVEL_WORDS, REGION_NOTE, TOPIC_TITLE, Refs
+from .document import CLOSING, DETAIL, SUMMARY, Block, Document, Section, Span, build
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..engine import Assessment
 
 LEVEL_STYLE = {
@@ -23,180 +28,239 @@ LEVEL_STYLE = {
     "see_doctor_soon": "bold black on cyan",
     "self_care": "bold black on green",
 }
-GRADE_STYLE = {
-    "recommended": "green",
-    "may_help": "cyan",
-    "guidelines_disagree": "yellow",
-    "not_recommended": "red",
+ROLE_STYLE = {
+    "": "",
+    "strong": "bold",
+    "em": "italic",
+    "dim": "dim",
+    "cite": "dim",
+    "url": "dim",
+    "grade-recommended": "bold green",
+    "grade-may_help": "bold cyan",
+    "grade-guidelines_disagree": "bold yellow",
+    "grade-not_recommended": "bold red",
+    "heading": "bold underline",
+    "title": "bold",
 }
 
-Span = tuple[str, str]  # text, rich style ("" for none)
+#: A laid-out line: its pieces of text with their rich style ("" for none).
+Line = list[tuple[str, str]]
+
+#: How the first screen gives way when the summary does not fit, in turn: the blank lines
+#: between its parts go, then the things to do now keep to one line each, then the action
+#: under the closing level goes (the level stays), then the one-line lists (causes, causes to
+#: rule out, things to do) keep only their first 3, 2, 1 entries, saying how many more there
+#: are below. The level, the action and the signs for calling now always stay.
+#: Each step: (blank lines, the closing action, entries kept, things to do on one line).
+FITTING = (
+    (True, True, None, False),
+    (False, True, None, False),
+    (False, True, None, True),
+    (False, False, None, True),
+    (False, False, 3, True),
+    (False, False, 2, True),
+    (False, False, 1, True),
+)
+#: The summary sections whose entries always take one line each.
+ONE_LINE = frozenset({"likely", "rule_out"})
 
 
-class Block(NamedTuple):
-    kind: str  # banner | heading | para | bullet | pre | blank
-    spans: tuple[Span, ...] = ()
-    indent: int = 0
-    mark: str = ""
+def render(
+    assessment: Assessment,
+    *,
+    color: bool = False,
+    width: int = 80,
+    made: datetime | None = None,
+    height: int = 24,
+) -> str:
+    """The whole report: the summary (fitted to `height` lines, so that the first screen of it
+    holds what to do), the detail, the level and the action again. `made` does not apply."""
+    document = build(assessment)
+    lines = _fit(document, width, height, closing=False)
+    lines += _detail(document, width)
+    lines += _closing(document, width)
+    return _draw(lines, color, width)
 
 
-def _para(*spans: Span, indent: int = 2) -> Block:
-    return Block("para", spans, indent)
+def screen(
+    assessment: Assessment, *, color: bool = False, width: int = 80, height: int = 24
+) -> tuple[str, str]:
+    """(the first screen, the rest). The first screen is the summary and the closing lines,
+    within `height` lines when it can be, one line being left for a prompt below it. The rest
+    is the detail and the closing lines again."""
+    document = build(assessment)
+    first = _fit(document, width, height - 1, closing=True)
+    rest = _detail(document, width) + _closing(document, width)
+    return _draw(first, color, width), _draw(rest, color, width)
 
 
-def _bullet(*spans: Span, indent: int = 2, mark: str = "-") -> Block:
-    return Block("bullet", spans, indent, mark)
-
-
-def render(assessment: Assessment, *, color: bool = False, width: int = 80) -> str:
-    blocks = layout(assessment)
-    return _rich(blocks, width) if color else _plain(blocks, width)
-
-
-def back_drawing(side: str | None, area: str | None) -> list[str]:
-    """A small back seen from behind, with the painful part filled with '#'."""
-    rows = ("upper", "middle", "lower")
-    lines = ["          left  |  right", "        .-------+-------."]
-    for number, row in enumerate(rows):
-        hurt = row == area
-        left = "#######" if hurt and side in ("left", "both") else "       "
-        right = "#######" if hurt and side in ("right", "both") else "       "
-        spine = "#" if hurt and side == "centre" else "|"
-        lines.append(f"{row:>6}  |{left}{spine}{right}|")
-        if number < len(rows) - 1:
-            lines.append("        |-------+-------|")
-    lines.append("        '-------+-------'")
+def _fit(document: Document, width: int, room: int, *, closing: bool) -> list[Line]:
+    """The summary (and the closing lines) in `room` lines, giving way as FITTING says."""
+    lines: list[Line] = []
+    for gap, whole, keep, squeeze in FITTING:
+        lines = _summary(document, width, gap=gap, keep=keep, squeeze=squeeze)
+        if closing:
+            lines += _closing(document, width, whole=whole)
+        if len(lines) <= room:
+            break
     return lines
 
 
-def layout(a: Assessment) -> list[Block]:
-    """What the report says, in order."""
-    refs = Refs(a)
-    symbol, word = LEVEL_NAMES[a.level]
-    blocks = [
-        Block("banner", ((f"{symbol} {word}: {a.headline}", LEVEL_STYLE[a.level]),)),
-        _para((a.action, ""), indent=0),
-    ]
-    if a.reasons:
-        blocks.append(Block("heading", (("Why", ""),)))
-        for reason in a.reasons:
-            blocks.append(_bullet((reason.text + " ", ""), (refs.cite(reason.sources), "dim")))
-
-    drawing = back_drawing(a.answers.get("side"), a.answers.get("area"))
-    blocks.append(Block("heading", (("Where it hurts (seen from behind)", ""),)))
-    blocks += [Block("pre", ((line, "cyan"),), 2) for line in drawing]
-
-    blocks.append(Block("heading", (("Possible causes (not a diagnosis)", ""),)))
-    if not a.conditions:
-        blocks.append(_para(("Your answers do not point to one cause in particular.", "")))
-    for number, cause in enumerate(a.conditions, start=1):
-        blocks.append(
-            _bullet(
-                (cause.name, "bold"),
-                (f"  (usually needs: {LEVEL_WORDS[cause.urgency]})", "dim"),
-                mark=f"{number}.",
-            )
-        )
-        blocks.append(_para((cause.summary, ""), indent=5))
-        if cause.because:
-            blocks.append(
-                _para(
-                    ("Because you said: ", "italic"), ("; ".join(cause.because) + ".", ""), indent=5
-                )
-            )
-        if cause.doctor_checks:
-            blocks.append(_para(("What a doctor may check:", "italic"), indent=5))
-            blocks += [_bullet((check, ""), indent=5) for check in cause.doctor_checks]
-        blocks.append(_para((f"Sources: {refs.cite(cause.sources)}", "dim"), indent=5))
-        blocks.append(Block("blank"))
-
-    if a.advice:
-        blocks.append(Block("heading", (("What may help", ""),)))
-        legend = "  ".join(f"{sym} {name}" for sym, name in GRADE_NAMES.values())
-        blocks.append(_para((f"How good the evidence is: {legend}", "dim")))
-        for topic, title in TOPIC_TITLE.items():
-            items = [item for item in a.advice if item.topic == topic]
-            if not items:
-                continue
-            blocks += [Block("blank"), _para((title, "bold"))]
-            for item in items:
-                sym, grade = GRADE_NAMES[item.grade]
-                blocks.append(
-                    _bullet(
-                        (f"{grade}: ", f"bold {GRADE_STYLE[item.grade]}"),
-                        (item.title, "bold"),
-                        (f". {item.text} ", ""),
-                        (refs.cite(item.sources), "dim"),
-                        indent=4,
-                        mark=sym,
-                    )
-                )
-
-    blocks.append(Block("heading", (("When to get help", ""),)))
-    if not a.see_a_doctor:
-        blocks.append(_para((f"Now: {a.headline}.", "")))
-    for group in a.see_a_doctor:
-        blocks.append(_para((f"{group.action} if you notice:", "bold")))
-        blocks += [_bullet((sign, ""), indent=4) for sign in group.signs]
-    if a.level in ("self_care", "see_doctor_soon"):
-        for cause in a.conditions[:3]:
-            if cause.see_doctor:
-                blocks.append(_para((f"{cause.name}: {cause.see_doctor}", "")))
-
-    blocks.append(Block("heading", (("Sources", ""),)))
-    for number, sid in enumerate(refs.order, start=1):
-        source = refs.sources.get(sid, {})
-        spans: list[Span] = [(source.get("citation", sid), "")]
-        if source.get("url"):
-            spans.append((" " + source["url"], "dim"))
-        blocks.append(_bullet(*spans, mark=f"[{number}]"))
-
-    blocks.append(Block("heading", (("Please note", ""),)))
-    blocks.append(_para((a.disclaimer, "")))
-    if a.region == "default":
-        blocks.append(_para((REGION_NOTE.format(number=a.emergency_number), "dim")))
-    return blocks
+# -- laying out ---------------------------------------------------------------------------------
 
 
-# -- plain text --------------------------------------------------------------------------------
+def _summary(
+    document: Document,
+    width: int,
+    *,
+    gap: bool,
+    keep: int | None = None,
+    squeeze: bool = True,
+) -> list[Line]:
+    """The summary's lines: entries of ONE_LINE sections take one line each, and the rest too
+    when `squeeze` is set."""
+    lines: list[Line] = []
+    for number, section in enumerate(document.part(SUMMARY)):
+        if number and gap:
+            lines.append([])
+        if section.title:
+            lines.append([(f"{section.title}:", ROLE_STYLE["title"])])
+        if keep is not None:
+            section = _keep(section, keep)
+        one_line = squeeze or section.id in ONE_LINE
+        lines += _blocks(section, width, indent=2 if section.title else 0, one_line=one_line)
+    return lines
 
 
-def _plain(blocks: list[Block], width: int) -> str:
-    lines: list[str] = []
-    for block in blocks:
-        text = "".join(part for part, _style in block.spans)
+def _keep(section: Section, keep: int) -> Section:
+    """The section with only its first `keep` one-line entries, and how many more there are."""
+    briefs = [block for block in section.blocks if block.kind == "brief"]
+    if len(briefs) <= keep:
+        return section
+    left = set(briefs[keep:])
+    blocks = [block for block in section.blocks if block not in left]
+    blocks.append(Block("para", ((f"({len(left)} more below)", "dim"),)))
+    return Section(section.id, section.title, section.part, tuple(blocks))
+
+
+def _detail(document: Document, width: int) -> list[Line]:
+    lines: list[Line] = []
+    for section in document.part(DETAIL):
+        title = section.title.upper()
+        lines += [[], [(title, ROLE_STYLE["heading"])], [("-" * len(title), "dim")]]
+        lines += _blocks(section, width, indent=2)
+    return lines
+
+
+def _closing(document: Document, width: int, *, whole: bool = True) -> list[Line]:
+    lines: list[Line] = [[]]
+    for section in document.part(CLOSING):
+        blocks = section.blocks if whole else section.blocks[:1]
+        lines += _blocks(Section(section.id, "", CLOSING, blocks), width, indent=0)
+    return lines
+
+
+def _blocks(section: Section, width: int, *, indent: int, one_line: bool = True) -> list[Line]:
+    """A section's blocks as lines. Under a subhead, what follows is indented further; a brief
+    entry keeps to one line when `one_line` is set."""
+    lines: list[Line] = []
+    inner = indent
+    for block in section.blocks:
         if block.kind == "banner":
-            lines.append(text)
-        elif block.kind == "heading":
-            lines += ["", text.upper(), "-" * len(text)]
-        elif block.kind == "blank":
-            lines.append("")
-        elif block.kind == "pre":
-            lines.append(" " * block.indent + text)
-        else:
-            first = " " * block.indent + (f"{block.mark} " if block.kind == "bullet" else "")
-            rest = " " * len(first)
-            lines += textwrap.wrap(
-                text,
-                width,
-                initial_indent=first,
-                subsequent_indent=rest,
-                break_long_words=False,  # keep web addresses whole, for copy and paste
-                break_on_hyphens=False,
-            ) or [first.rstrip()]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+            text = "".join(part for part, _role in block.spans)
+            lines.append([(text.ljust(width), LEVEL_STYLE[block.level])])
+        elif block.kind == "subhead":
+            if lines:
+                lines.append([])
+            lines += _wrap(block.spans, width, indent, indent + 4)
+            inner = indent + 3
+        elif block.kind == "para":
+            lines += _wrap(block.spans, width, inner, inner)
+        elif block.kind in ("item", "brief"):
+            start = inner + 2 * block.depth
+            mark = [(f"{block.mark} ", "")]
+            wrapped = _wrap(block.spans, width, start, start + len(block.mark) + 1, lead=mark)
+            lines += _one_line(wrapped, width) if block.kind == "brief" and one_line else wrapped
+        elif block.kind == "figure":
+            lines += [[(" " * inner + line, "cyan")] for line in block.lines]
+        elif block.kind == "table":
+            for question, answer in block.rows:
+                spans: tuple[Span, ...] = ((f"{question}: ", "strong"), (answer, ""))
+                lines += _wrap(spans, width, inner, inner + 4)
+    return lines
 
 
-# -- colour, with rich -------------------------------------------------------------------------
+def _words(spans: tuple[Span, ...] | list[tuple[str, str]]) -> list[Line]:
+    """Words, each as pieces of styled text; spans that meet without a space join one word."""
+    words: list[Line] = []
+    glued = False
+    for text, role in spans:
+        if role == "cite":
+            text = f"[{text}]" if text else ""
+        style = ROLE_STYLE.get(role, role)
+        for number, part in enumerate(text.split(" ")):
+            if not part:
+                continue
+            if number == 0 and glued and words and role != "url":
+                words[-1].append((part, style))
+            else:
+                words.append([(part, style)])
+        glued = bool(text) and not text.endswith(" ")
+    return words
 
 
-def _rich(blocks: list[Block], width: int) -> str:
+def _wrap(
+    spans: tuple[Span, ...],
+    width: int,
+    first: int,
+    rest: int,
+    *,
+    lead: Line | None = None,
+) -> list[Line]:
+    """Fill lines up to `width`, never breaking a word (web addresses stay whole)."""
+    lines: list[Line] = []
+    line: Line = [(" " * first, "")] + (lead or [])
+    used = first + sum(len(text) for text, _style in lead or [])
+    empty = True
+    for word in _words(spans):
+        size = sum(len(text) for text, _style in word)
+        if not empty and used + 1 + size > width:
+            lines.append(line)
+            line, used, empty = [(" " * rest, "")], rest, True
+        if not empty:
+            line.append((" ", ""))
+            used += 1
+        line += word
+        used += size
+        empty = False
+    lines.append(line)
+    return lines
+
+
+def _one_line(lines: list[Line], width: int) -> list[Line]:
+    """The first line only, ending in "..." when words were left out."""
+    if len(lines) == 1:
+        return lines
+    line = list(lines[0])
+    while line and sum(len(text) for text, _style in line) + 3 > width:
+        line.pop()
+    while line and line[-1][0] in (" ", ";", ":"):
+        line.pop()
+    if line:
+        text, style = line[-1]
+        line[-1] = (text.rstrip(";:,"), style)
+    return [[*line, ("...", "")]]
+
+
+# -- drawing ------------------------------------------------------------------------------------
+
+
+def _draw(lines: list[Line], color: bool, width: int) -> str:
+    if not color:
+        return "".join("".join(text for text, _style in line).rstrip() + "\n" for line in lines)
     import io
 
     from rich.console import Console
-    from rich.padding import Padding
-    from rich.panel import Panel
-    from rich.table import Table
     from rich.text import Text
 
     buffer = io.StringIO()
@@ -207,38 +271,15 @@ def _rich(blocks: list[Block], width: int) -> str:
         color_system="standard",
         highlight=False,
         emoji=False,
+        markup=False,
         legacy_windows=False,
     )
-
-    def styled(spans: tuple[Span, ...]) -> Text:
-        text = Text()
-        for part, style in spans:
+    text = Text()
+    for line in lines:
+        for number, (part, style) in enumerate(line):
+            if number == len(line) - 1 and style not in LEVEL_STYLE.values():
+                part = part.rstrip()  # no trailing spaces, but the level's bar is full width
             text.append(part, style=style or None)
-        return text
-
-    banner: Any = None
-    for block in blocks:
-        if block.kind == "banner":
-            banner = styled(block.spans)
-            continue
-        if banner is not None:  # the action paragraph goes into the box with the banner
-            banner.append("\n\n")
-            banner.append_text(styled(block.spans))
-            console.print(Panel(banner, title="What to do now", title_align="left"))
-            banner = None
-            continue
-        if block.kind == "heading":
-            console.print(Text("\n" + block.spans[0][0], style="bold underline"))
-        elif block.kind == "blank":
-            console.print()
-        elif block.kind == "pre":
-            console.print(Padding(styled(block.spans), (0, 0, 0, block.indent)), no_wrap=True)
-        elif block.kind == "bullet":
-            grid = Table.grid(padding=(0, 1, 0, 0))
-            grid.add_column(no_wrap=True)
-            grid.add_column()
-            grid.add_row(block.mark, styled(block.spans))
-            console.print(Padding(grid, (0, 0, 0, block.indent)))
-        else:
-            console.print(Padding(styled(block.spans), (0, 0, 0, block.indent)))
-    return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
+        text.append("\n")
+    console.print(text, no_wrap=True, overflow="ignore", crop=False, end="")
+    return buffer.getvalue()

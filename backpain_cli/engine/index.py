@@ -184,9 +184,10 @@ class Index:
         # Features about who the person is and where it hurts alone (age, sex, side, area) add
         # the same for everyone in the same context: that part of the scores is worked out once
         # per context and kept (`context_part`); the clinical features are found each time.
-        context = [n for n, (_c, _w, _l, specific, clinical) in enumerate(self.features)
-                   if not specific and not clinical]  # fmt: skip
-        clinical = [n for n in range(len(self.features)) if n not in set(context)]
+        context: list[int] = []
+        clinical: list[int] = []
+        for n, (_cause, _weight, _label, specific, evidence) in enumerate(self.features):
+            (clinical if specific or evidence else context).append(n)
         self.context_features = Filed([pairs[n][1].when for n in context], context)
         self.clinical_features = Filed([pairs[n][1].when for n in clinical], clinical)
         self.context_atoms = frozenset(

@@ -197,7 +197,7 @@ def _because(atoms: frozenset[str], index: Index, made: Decision, cause: int) ->
     answers that made the rule fire."""
     features = index.features
     present = _present(index, made, cause)
-    found = list(dict.fromkeys(features[n][2] for n in present if features[n][1] > 0))
+    found = list(dict.fromkeys([features[n][2] for n in present if features[n][1] > 0]))
     names = index.kb.questions.labels
     for n in made.suspected.get(cause, ()):
         for fact in sorted(index.rules[n].when.facts & atoms):

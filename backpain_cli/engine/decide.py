@@ -76,7 +76,7 @@ def decide(atoms: Atoms, index: Index) -> Decision:
             specific[cause] = specific.get(cause, 0) + for_specific
         if for_clinical:
             clinical[cause] = clinical.get(cause, 0) + for_clinical
-    excluded = frozenset([cause for cause, ex in index.exclusions if ex.holds(atoms)])
+    excluded = frozenset(index.exclusions.matching(atoms))
     suspected: dict[int, list[int]] = {}
     for rule in fired:
         for cause in index.suspects[rule]:
@@ -172,9 +172,9 @@ def _advice(
         ranks, avoid, when, unless = index.advice[aid]
         if rank not in ranks or not avoid.isdisjoint(named):
             continue
-        if when is not None and not when.holds(atoms):
+        if when is not None and not when(atoms):
             continue
-        if unless is not None and unless.holds(atoms):
+        if unless is not None and unless(atoms):
             continue
         chosen.append(aid)
     return chosen

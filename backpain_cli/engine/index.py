@@ -71,24 +71,27 @@ class Filed:
         self.numbers = numbers if numbers is not None else list(range(len(conditions)))
         #: conditions with `not` may hold whatever was answered: tested every time
         self.always = [n for n, c in enumerate(conditions) if c.trigger is None]
-        #: atom -> the numbers of the conditions that hold when it is present, and of those to
-        #: test when it is present
-        self.holding: dict[str, list[int]] = {}
-        self.testing: dict[str, list[int]] = {}
+        #: atom -> (the numbers of the conditions that hold when it is present, the places of
+        #: those to test when it is present)
+        self.filed: dict[str, tuple[list[int], list[int]]] = {}
         for n, condition in enumerate(conditions):
-            filed = self.holding if _any_of_atoms(condition.tree) else self.testing
+            holds = _any_of_atoms(condition.tree)
             for name in condition.trigger or ():
-                filed.setdefault(name, []).append(self.numbers[n] if filed is self.holding else n)
+                holding, testing = self.filed.setdefault(name, ([], []))
+                if holds:
+                    holding.append(self.numbers[n])
+                else:
+                    testing.append(n)
         #: compiled tests, made as each is first needed, so a start pays only for those
         self.tests: list[AtomPredicate | None] = [None] * len(conditions)
 
     def matching(self, atoms: Atoms) -> list[int]:
         found: set[int] = set()
-        for name in atoms & self.holding.keys():
-            found.update(self.holding[name])
         tested = set(self.always)
-        for name in atoms & self.testing.keys():
-            tested.update(self.testing[name])
+        for name in atoms & self.filed.keys():
+            holding, testing = self.filed[name]
+            found.update(holding)
+            tested.update(testing)
         for n in tested:
             test = self.tests[n]
             if test is None:
@@ -159,13 +162,13 @@ class Index:
         )
         self.rule_rank = [LEVEL_RANK[rule.level] for rule in self.rules]
         #: advice id -> (the levels, by rank, where it may be shown, the causes it must not sit
-        #: beside, by place, its `when` and `unless`)
+        #: beside, by place, the tests of its `when` and `unless`)
         self.advice = {
             aid: (
                 frozenset(LEVEL_RANK[level] for level in item.levels),
                 frozenset(self.place[cid] for cid in item.avoid_with),
-                item.when,
-                item.unless,
+                item.when.holds if item.when is not None else None,
+                item.unless.holds if item.unless is not None else None,
             )
             for aid, item in kb.advice.items()
         }
@@ -196,8 +199,8 @@ class Index:
             for name in pairs[n][1].when.facts | {atom(*c) for c in pairs[n][1].when.numbers}
         )
         self.contexts: dict[Atoms, tuple[list[int], list[int]]] = {}
-        #: (cause, condition) for each exclusion: a handful, each tested every time
-        self.exclusions = exclusions
+        #: the exclusions, filed as the rest: `matching` gives the causes ruled out
+        self.exclusions = Filed([ex for _, ex in exclusions], [n for n, _ in exclusions])
         expressions = [rule.when for rule in self.rules] + [sign.when for sign in self.signs]
         expressions += [f.when for _, f in pairs] + [ex for _, ex in exclusions]
         expressions += [e for a in kb.advice.values() for e in (a.when, a.unless) if e]

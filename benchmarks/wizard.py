@@ -88,6 +88,8 @@ def walk(backpain: str) -> list[float]:
         child.expect(following)
         gaps.append(time.perf_counter() - start)
     child.send(WALK[-1][1])
+    child.expect("Press Enter for the whole report")  # the report's first screen
+    child.send("q\r")
     child.expect(pexpect.EOF)
     child.close()
     return gaps

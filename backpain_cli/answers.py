@@ -143,7 +143,8 @@ def parse_answers(
     if errors:
         raise errors[0]
     if not in_order:
-        values = {key: values[key] for key in keys if key in values}  # in the questions' order
+        # in the order the questions come
+        values = {key: values[key] for key in sorted(values, key=order.__getitem__)}
     return Answers(values, checked, numbers)
 
 

@@ -368,7 +368,8 @@ def assess(
         typer.Option(
             "--line-mode",
             help="Ask with numbered options that you answer by typing numbers: no arrow keys, "
-            "for screen readers. On by itself when TERM=dumb, and with --plain.",
+            "for screen readers; the report then comes whole and plain, with no pager. On by "
+            "itself when TERM=dumb, and with --plain.",
         ),
     ] = False,
     plain: Annotated[
@@ -423,13 +424,14 @@ def assess(
     place = _region(region)
     if output is not None and str(output) == "-":
         output = None
+    # plain text, in lines: no arrow keys in the wizard, and the report whole, with no pager
+    linear = line_mode or plain or os.environ.get("TERM") == "dumb"
     with _errors(debug):
         if answers is not None and resume is not None:
             _fail("error: use --answers or --resume, not both", ExitStatus.BAD_INPUT)
         _check_targets(output, save_answers, resume, force)
         if answers is None:
-            lines = line_mode or plain or os.environ.get("TERM") == "dumb"
-            given = _ask(place, resume, save_answers, lines)
+            given = _ask(place, resume, save_answers, linear)
         else:
             given = _read_answers(answers)
             if save_answers is not None:
@@ -442,10 +444,10 @@ def assess(
         if output is not None:
             if _write_output(output, render(result, fmt), force):
                 _tell_level(result, output)
-        elif fmt == "text" and not (plain or full) and _interactive():
+        elif fmt == "text" and not (linear or full) and _interactive():
             _show_screen(result)
         else:
-            color = fmt == "text" and not plain and _color_wanted()
+            color = fmt == "text" and not linear and _color_wanted()
             width = min(shutil.get_terminal_size((80, 24)).columns, 100) if color else 80
             _write(render(result, fmt, color=color, width=width), utf8=fmt in UTF8_FORMATS)
 
@@ -510,10 +512,15 @@ def _page(pager: str, text: str) -> None:
 def _tell_level(result: "Assessment", path: Path) -> None:
     """After writing the report to a file: the level and what to do, and where the report is
     (a report written through a device or a stream is already where it is read)."""
+    import textwrap
+
     from .report.document import build
 
     document = build(result)
-    _say(f"{document.banner}. {' '.join(document.action.split())}")
+    told = f"{document.banner}. {' '.join(document.action.split())}"
+    if sys.stderr is not None and sys.stderr.isatty():  # wrapped between words, not in them
+        told = textwrap.fill(told, width=max(40, shutil.get_terminal_size().columns - 1))
+    _say(told)
     _say(f"backpain: the whole report is in {shown(path)}")
 
 

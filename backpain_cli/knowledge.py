@@ -217,6 +217,10 @@ class Question(Record):
 
     def quote(self, value: float) -> str:
         """The answer as a reason quotes it: "age 72", "a pain score of 9 out of 10"."""
+        if self.ask == "duration":  # "pain for 3 weeks", "pain for less than a day"
+            from .typed import say_days
+
+            return (self.said or "{value}").format(value=say_days(value))
         return (self.said or f"{self.short.lower()}: {{value}}").format(value=f"{value:g}")
 
     def expected(self) -> str:

@@ -160,6 +160,7 @@ class MenuScreen:
             for window in question.application.layout.find_all_windows()
             if isinstance(window.content, InquirerControl)
         ]
+        _show_refusals(question, control[0])
         answer = _ask(question)
         if answer == BACK:
             return BACK
@@ -206,6 +207,22 @@ class MenuScreen:
             self._print(("bold", prompt_part), ("class:answer", shown[len(prompt_part) :]))
         else:
             self._print(("bold", shown))
+
+
+def _show_refusals(question: Any, control: InquirerControl) -> None:
+    """Show why Enter was refused ("Space ticks an answer ...") under the list. questionary
+    shows it in a toolbar drawn only where the terminal reports the cursor position, which the
+    wizard never asks for; this line is drawn where it does not."""
+    from prompt_toolkit.filters import Condition, renderer_height_is_known
+    from prompt_toolkit.layout import ConditionalContainer, FormattedTextControl, Window
+
+    refused = Condition(lambda: control.error_message is not None and not control.is_answered)
+    question.application.layout.container.children.append(
+        ConditionalContainer(
+            Window(FormattedTextControl(lambda: control.error_message or ""), wrap_lines=True),
+            filter=refused & ~renderer_height_is_known,
+        )
+    )
 
 
 def _ask(question: Any, lists: bool = True) -> Any:

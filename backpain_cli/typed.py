@@ -92,8 +92,8 @@ def read_number(text: str, low: float, high: float, whole: bool) -> float | int:
 
 def read_duration(text: str, most_days: float) -> tuple[float, bool]:
     """How long, in days, from words such as "6 hours", "3 weeks", "2 months", "a year",
-    "today", "on and off for years" or a plain number of days; and whether the words say it
-    comes and goes.
+    "today", "since yesterday", "on and off for years" or a plain number of days; and whether
+    the words say it comes and goes.
 
     A unit without a number means one ("a week"); a plural alone means at least two ("years":
     two years), the least the words can mean. Days are rounded to hundredths.
@@ -120,9 +120,23 @@ def read_duration(text: str, most_days: float) -> tuple[float, bool]:
 _DURATION_HELP = "Please say how long, such as 6 hours, 3 days, 2 weeks, 4 months or 2 years."
 
 
+#: When it started, as people say it ("since yesterday", "last night"), in days.
+_SINCE = {
+    ("today",): 0.0,
+    ("this", "morning"): 0.0,
+    ("this", "afternoon"): 0.0,
+    ("this", "evening"): 0.0,
+    ("tonight",): 0.0,
+    ("less", "than", "a", "day"): 0.0,
+    ("under", "a", "day"): 0.0,
+    ("night",): 0.5,  # "last night", "since last night" ("last" and "since" change nothing)
+    ("yesterday",): 1.0,
+}
+
+
 def _days(words: list[str]) -> float | None:
-    if words in (["today"], ["less", "than", "a", "day"], ["under", "a", "day"]):
-        return 0.0
+    if tuple(words) in _SINCE:
+        return _SINCE[tuple(words)]
     if len(words) == 1:
         joined = _JOINED.match(words[0])
         if joined:

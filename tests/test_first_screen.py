@@ -170,10 +170,10 @@ def test_after_an_emergency_stop_the_causes_section_is_never_empty() -> None:
 # -- the installed command, in a terminal --------------------------------------------------------
 
 
-def _spawn(*args: str, path: str | None = None) -> Any:
+def _spawn(*args: str, path: str | None = None, term: str = "xterm") -> Any:
     pexpect = pytest.importorskip("pexpect")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "BACKPAIN_REGION")}
-    env.update({"LANG": "C.UTF-8", "TERM": "xterm", "COLUMNS": "80", "LINES": "24"})
+    env.update({"LANG": "C.UTF-8", "TERM": term, "COLUMNS": "80", "LINES": "24"})
     if path is not None:
         env["PATH"] = path
     command, *rest = backpain_command()
@@ -227,6 +227,23 @@ def test_enter_shows_the_rest_and_it_ends_with_what_to_do(pager: bool, tmp_path:
         assert tail[-1] == "See a doctor if it is not getting better.", tail
     child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize(("flags", "term"), [(["--line-mode"], "xterm"), ([], "dumb")])
+def test_line_mode_gives_the_whole_report_with_no_pager(flags: list[str], term: str) -> None:
+    """For a screen reader (line mode, or a dumb terminal): the report whole, summary first, in
+    plain text, with no question and no pager drawing its prompt over it."""
+    pexpect = pytest.importorskip("pexpect")
+    args = ["assess", "--answers", str(EXAMPLES / SCREENS["urgent"]), "--region", "uk"]
+    child = _spawn(*args, *flags, term=term)
+    child.expect(pexpect.EOF)
+    shown = child.before
+    child.close()
+    assert child.exitstatus == 0
+    assert "Press Enter" not in shown and "Space for more" not in shown
+    assert "\x1b[" not in shown
+    assert shown.index("!! URGENT") < shown.index("WHY") < shown.index("SOURCES")
 
 
 def test_no_terminal_no_question() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from terminal import BACK, CLEAR, EOT, STOP, Terminal
+from terminal import BACK, CLEAR, ENTER, EOT, STOP, Terminal
 
 #: What only a woman is offered; a man must never see any of it.
 FOR_WOMEN_ONLY = ("vagina", "period", "gave birth", "pregnant", "genitals during sex")
@@ -173,6 +173,20 @@ def test_every_list_fits_the_screen_with_its_question(tmp_path: Path) -> None:
     assert "hurrying," in words  # the option about effort, wrapped whole
     term.pick("Is this right?", "Yes: show my report")
     assert term.finish() == 0
+
+
+def test_enter_on_an_option_with_nothing_ticked_says_how_to_tick(tmp_path: Path) -> None:
+    """Enter on an option with nothing ticked is never taken for "no": the list stays, a line
+    under it says how to tick, and it stays on screen in the longest list."""
+    term = Terminal(tmp_path)
+    to_the_alarms(term)
+    prompt = "Have you noticed any of these, new or sudden?"
+    term.move_to(prompt, "unable to walk")
+    term.child.send(ENTER)
+    term.see("Space ticks an answer, then Enter. Or go to 'None of these'.")
+    assert term.options(prompt)[0][-1].startswith("new loss of feeling")  # the list is whole
+    term.tick(prompt, "unable to walk")
+    term.see("EMERGENCY")
 
 
 def test_someone_answering_for_another_person_is_asked_about_them(tmp_path: Path) -> None:

@@ -188,6 +188,9 @@ def test_a_broken_question_is_a_load_error(
         ("a couple of weeks", 14, False),
         ("half a day", 0.5, False),
         ("2 years, comes and goes", 730, True),
+        ("since yesterday", 1, False),
+        ("since last night", 0.5, False),
+        ("this morning", 0, False),
     ],
 )
 def test_durations_in_peoples_words_are_days(typed: str, days: float, recurring: bool) -> None:

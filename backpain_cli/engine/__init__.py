@@ -192,12 +192,30 @@ def _present(index: Index, made: Decision, cause: int) -> list[int]:
     return made.present[bisect_left(made.present, first) : bisect_left(made.present, last)]
 
 
+def _words(atoms: frozenset[str], index: Index, feature: int) -> list[str]:
+    """A feature present, in words: for an `or` of answers, the ones given; else its label."""
+    answers = index.feature_answers[feature]
+    if answers is None:
+        return [index.features[feature][2]]
+    return [words for fact, words in answers if fact in atoms]
+
+
 def _because(atoms: frozenset[str], index: Index, made: Decision, cause: int) -> list[str]:
     """The answers for a cause, strongest first; then, for a cause a rule points to, the
     answers that made the rule fire."""
-    features = index.features
-    present = _present(index, made, cause)
-    found = list(dict.fromkeys([features[n][2] for n in present if features[n][1] > 0]))
+    features, number_of = index.features, index.feature_number
+    said: dict[str, None] = {}
+    numbers: set[str] = set()
+    for n in _present(index, made, cause):
+        if features[n][1] <= 0:
+            continue
+        number = number_of[n]
+        if number is not None:
+            if number in numbers:
+                continue  # each number said once: "age 65 or over", not also "age 50 or over"
+            numbers.add(number)
+        said.update(dict.fromkeys(_words(atoms, index, n)))
+    found = list(said)
     names = index.kb.questions.labels
     for n in made.suspected.get(cause, ()):
         for fact in sorted(index.rules[n].when.facts & atoms):
@@ -219,7 +237,10 @@ def _possible_cause(
         tuple(_because(atoms, index, made, c)),
         tuple(
             dict.fromkeys(
-                index.features[n][2] for n in _present(index, made, c) if index.features[n][1] <= 0
+                words
+                for n in _present(index, made, c)
+                if index.features[n][1] <= 0
+                for words in _words(atoms, index, n)
             )
         ),
         tuple(index.rules[n].id for n in made.suspected.get(c, ())),

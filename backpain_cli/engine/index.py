@@ -16,7 +16,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..expr import OPERATORS, AtomPredicate, Atoms, Expr, atom
-from ..knowledge import LEVEL_RANK, LEVELS, SERIOUS, Condition, Knowledge, Rule, SafetyNet
+from ..knowledge import (
+    LEVEL_RANK,
+    LEVELS,
+    SERIOUS,
+    Condition,
+    Knowledge,
+    Rule,
+    SafetyNet,
+)
 
 
 class Comparisons:
@@ -101,6 +109,16 @@ class Filed:
         return sorted(found)
 
 
+def _answers_of(
+    when: Expr, labels: Mapping[str, str], asked: Mapping[str, int]
+) -> tuple[tuple[str, str], ...] | None:
+    """The answers (fact, words) of a condition that is an `or` of two or more answers."""
+    tree = when.tree
+    if tree[0] != "or" or not all(part[0] == "fact" for part in tree[1]):
+        return None
+    return tuple((fact, labels[fact]) for fact in sorted(when.facts, key=asked.__getitem__))
+
+
 def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
     """Is the condition one atom, or an `or` of atoms (true exactly when one is present)?"""
     if tree[0] in ("fact", "cmp"):
@@ -137,6 +155,17 @@ class Index:
         pairs = [(n, feature) for n, cause in enumerate(self.causes) for feature in cause.features]
         self.features: list[Feature] = [
             (n, _hundredths(f.weight), f.label, f.specific, f.clinical) for n, f in pairs
+        ]
+        #: for a feature that is an `or` of answers, each answer and its words, in the order the
+        #: questions ask them: "because" then names the ones given, not the feature's label
+        #: (which names them all); None for the others
+        labels = kb.questions.labels
+        asked = {fact: n for n, fact in enumerate(labels)}  # the facts in the questions' order
+        self.feature_answers = [_answers_of(f.when, labels, asked) for _n, f in pairs]
+        #: the number a feature compares when it is one comparison ("age >= 65"), else None:
+        #: "because" gives one such feature per number, the strongest, not "65 or over; 50 or over"
+        self.feature_number = [
+            f.when.tree[1] if f.when.tree[0] == "cmp" else None for _n, f in pairs
         ]
         #: each feature as it is added up: its cause, its weight, and what it adds to the
         #: cause's specific and clinical evidence (only a weight for the cause counts)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..knowledge import LEVEL_RANK
 from ..records import Record
 from ._shared import GRADE_NAMES, LEVEL_NAMES, LEVEL_WORDS, TOPIC_TITLE, Refs, answer_rows
 
@@ -209,7 +210,10 @@ def _do_now(c: _Context) -> Section | None:
         _brief((item.title, "strong"), (f": {_first_sentence(item.text, whole=whole)}", ""))
         for item in first[:DO_NOW]
     )
-    title = "While you get help" if a.level in ("urgent", "emergency") else "What you can do now"
+    # (at the emergency level the first item is what to do while waiting for help)
+    title = {"emergency": "What to do now", "urgent": "While you get help"}.get(
+        a.level, "What you can do now"
+    )
     return Section("do_now", title, SUMMARY, blocks)
 
 
@@ -226,7 +230,12 @@ def _first_sentence(text: str, *, whole: bool = False) -> str:
 def _why(c: _Context) -> Section:
     a = c.a
     blocks: list[Block] = []
-    for reason in a.reasons:
+    below = False
+    for reason in a.reasons:  # highest level first
+        if not below and LEVEL_RANK[reason.level] < LEVEL_RANK[a.level]:
+            # what sets the level comes first; the rest would call for less on its own
+            below = True
+            blocks.append(_para(("Also tell the doctor about these:", "strong")))
         if reason.kind == "sign":  # its text is already what the person said
             blocks.append(_item((reason.text + " ", ""), _cite(c.refs, reason.sources)))
             continue

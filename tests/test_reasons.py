@@ -266,10 +266,10 @@ def test_because_names_only_the_answers_given_for_a_feature_that_is_an_or() -> N
 
     kb = load_knowledge()
     index = index_of(kb)
-    ors = [n for n, answers in enumerate(index.feature_answers) if answers is not None]
+    ors = [n for n, (_number, words) in enumerate(index.said_as) if words[0][0] is not None]
     assert len(ors) >= 10  # the check below has features to check
     labels = {index.features[n][2] for n in ors}
-    words = {words for n in ors for _fact, words in index.feature_answers[n] or ()}
+    words = {words for n in ors for _fact, words in index.said_as[n][1]}
 
     @settings(max_examples=300, deadline=None)
     @given(answers_dicts())

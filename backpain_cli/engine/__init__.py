@@ -194,27 +194,26 @@ def _present(index: Index, made: Decision, cause: int) -> list[int]:
 
 def _words(atoms: frozenset[str], index: Index, feature: int) -> list[str]:
     """A feature present, in words: for an `or` of answers, the ones given; else its label."""
-    answers = index.feature_answers[feature]
-    if answers is None:
-        return [index.features[feature][2]]
-    return [words for fact, words in answers if fact in atoms]
+    return [words for fact, words in index.said_as[feature][1] if fact is None or fact in atoms]
 
 
 def _because(atoms: frozenset[str], index: Index, made: Decision, cause: int) -> list[str]:
-    """The answers for a cause, strongest first; then, for a cause a rule points to, the
-    answers that made the rule fire."""
-    features, number_of = index.features, index.feature_number
+    """The answers for a cause, strongest first, each once; then, for a cause a rule points
+    to, the answers that made the rule fire."""
+    features, said_as = index.features, index.said_as
     said: dict[str, None] = {}
     numbers: set[str] = set()
     for n in _present(index, made, cause):
         if features[n][1] <= 0:
             continue
-        number = number_of[n]
+        number, words = said_as[n]
         if number is not None:
             if number in numbers:
                 continue  # each number said once: "age 65 or over", not also "age 50 or over"
             numbers.add(number)
-        said.update(dict.fromkeys(_words(atoms, index, n)))
+        for fact, text in words:
+            if fact is None or fact in atoms:
+                said[text] = None
     found = list(said)
     names = index.kb.questions.labels
     for n in made.suspected.get(cause, ()):

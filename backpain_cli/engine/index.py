@@ -109,14 +109,16 @@ class Filed:
         return sorted(found)
 
 
-def _answers_of(
-    when: Expr, labels: Mapping[str, str], asked: Mapping[str, int]
-) -> tuple[tuple[str, str], ...] | None:
-    """The answers (fact, words) of a condition that is an `or` of two or more answers."""
+def _said_as(
+    when: Expr, label: str, labels: Mapping[str, str], asked: Mapping[str, int]
+) -> tuple[str | None, tuple[tuple[str | None, str], ...]]:
+    """A feature in words (see `Index.said_as`)."""
     tree = when.tree
+    number = tree[1] if tree[0] == "cmp" else None
     if tree[0] != "or" or not all(part[0] == "fact" for part in tree[1]):
-        return None
-    return tuple((fact, labels[fact]) for fact in sorted(when.facts, key=asked.__getitem__))
+        return number, ((None, label),)
+    facts = sorted(when.facts, key=asked.__getitem__)
+    return number, tuple((fact, labels[fact]) for fact in facts)
 
 
 def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
@@ -156,17 +158,14 @@ class Index:
         self.features: list[Feature] = [
             (n, _hundredths(f.weight), f.label, f.specific, f.clinical) for n, f in pairs
         ]
-        #: for a feature that is an `or` of answers, each answer and its words, in the order the
-        #: questions ask them: "because" then names the ones given, not the feature's label
-        #: (which names them all); None for the others
+        #: each feature in words, for "because you said": (the number it compares when it is
+        #: one comparison, else None; its words, each with the answer it needs, None for none).
+        #: A feature that is an `or` of answers gives each answer given in its own words, in the
+        #: order the questions ask them, not its label (which names them all); a number is said
+        #: once, by its strongest feature ("age 65 or over", not also "age 50 or over").
         labels = kb.questions.labels
         asked = {fact: n for n, fact in enumerate(labels)}  # the facts in the questions' order
-        self.feature_answers = [_answers_of(f.when, labels, asked) for _n, f in pairs]
-        #: the number a feature compares when it is one comparison ("age >= 65"), else None:
-        #: "because" gives one such feature per number, the strongest, not "65 or over; 50 or over"
-        self.feature_number = [
-            f.when.tree[1] if f.when.tree[0] == "cmp" else None for _n, f in pairs
-        ]
+        self.said_as = [_said_as(f.when, f.label, labels, asked) for _n, f in pairs]
         #: each feature as it is added up: its cause, its weight, and what it adds to the
         #: cause's specific and clinical evidence (only a weight for the cause counts)
         self.weights = [

@@ -9,6 +9,8 @@ screen with its question (a test walks them all at 80x24).
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -226,7 +228,12 @@ def _show_refusals(question: Any, control: InquirerControl) -> None:
 
 
 def _ask(question: Any, lists: bool = True) -> Any:
-    question.application.key_bindings = merge_key_bindings(
-        [question.application.key_bindings, _key_bindings(lists)]
-    )
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, _key_bindings(lists)])
+
+    def collect_once_shown(_app: Any) -> None:  # the garbage of the prompts before this one
+        app.after_render.remove_handler(collect_once_shown)
+        asyncio.get_running_loop().call_soon(gc.collect)
+
+    app.after_render.add_handler(collect_once_shown)
     return question.unsafe_ask()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import shutil
 import signal
@@ -607,5 +608,26 @@ def run(
     from prompt_toolkit.application import create_app_session
     from prompt_toolkit.output import create_output
 
-    with stop_on_signals(), create_app_session(output=create_output(stdout=sys.stderr)):
+    with (
+        stop_on_signals(),
+        create_app_session(output=create_output(stdout=sys.stderr)),
+        _collected_while_reading(),
+    ):
         return wizard.run()
+
+
+@contextlib.contextmanager
+def _collected_while_reading() -> Iterator[None]:
+    """Each prompt leaves tens of thousands of objects in cycles, and a collection of them
+    that fell between an answer and the next question would hold it up: so garbage is not
+    collected on its own while the menus run, but by each prompt once it is on screen, while
+    the person reads (menus._ask). What is loaded by now (the knowledge base, the prompt
+    library) lives as long as the run, and is left out of those collections."""
+    gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -215,3 +215,18 @@ def test_anything_typed_is_a_value_or_a_message(typed: str) -> None:
     ):
         with contextlib.suppress(NotUnderstood):  # a message is fine; anything else fails
             read()
+
+
+def test_garbage_is_collected_by_the_prompts_only_while_the_menus_run() -> None:
+    """While the menus run, automatic collection is off (each prompt collects once it is on
+    screen); it is back on afterwards, however the walk ended."""
+    import gc
+
+    from backpain_cli import wizard
+
+    assert gc.isenabled()
+    with pytest.raises(KeyboardInterrupt), wizard._collected_while_reading():
+        assert not gc.isenabled()
+        raise KeyboardInterrupt
+    assert gc.isenabled()
+    gc.unfreeze()

@@ -541,8 +541,8 @@ class Feature(Record):
     note: str
     #: does it point to this cause's organ? Who the person is, where it hurts, how it began,
     #: how bad it is and general risk factors do not (questions.toml marks those answers
-    #: `specific = false`); a feature may say otherwise for its cause. A serious cause needs a
-    #: specific feature to be listed at all.
+    #: `specific = false`); a feature may say otherwise for its cause. A cause that needs a
+    #: doctor needs a specific feature to be listed at all.
     specific: bool = True
     #: does it say anything beyond age, sex, side and area?
     clinical: bool = True

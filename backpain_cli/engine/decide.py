@@ -14,10 +14,10 @@
    only ever add), the safety-net signs the answers already describe, and the usual urgency of
    every likely cause.
 4. `conditions` are the most likely causes: the likely ones first, most urgent first (the level
-   rests on them), then milder causes with evidence for them whose usual urgency is within the
-   level, by score. So none of them usually needs more than the level. `rule_out` are the
-   other causes worth naming: those a fired rule points to, and serious ones with real
-   evidence below their threshold.
+   rests on them), then milder causes with evidence for them (answers specific to them, for a
+   cause that needs a doctor) whose usual urgency is within the level, by score. So none of
+   them usually needs more than the level. `rule_out` are the other causes worth naming: those
+   a fired rule points to, and serious ones with real evidence below their threshold.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from .index import Index
 MAX_CONDITIONS = 5
 MAX_RULE_OUT = 4
 #: A cause no rule points to and not likely is shown only with this much evidence for it (ln of
-#: a likelihood ratio of about 2), from its organ's own answers for a serious cause ...
+#: a likelihood ratio of about 2), from its own specific answers for a cause that needs a
+#: doctor, from any answers beyond age, sex, side and area for a self-care one ...
 MIN_EVIDENCE = 75
 #: ... and a score of at least this (about 1 in 400). Both in hundredths.
 MIN_SCORE = -600
@@ -125,7 +126,7 @@ def decide(atoms: Atoms, index: Index) -> Decision:
         or c in likely
         or (
             totals[c] >= MIN_SCORE
-            and (specific if serious[c] else clinical).get(c, 0) >= MIN_EVIDENCE
+            and (specific if urgency[c] else clinical).get(c, 0) >= MIN_EVIDENCE
         )
     ]
     fits = [c for c in shown if c in likely or (not serious[c] and urgency[c] <= rank)]

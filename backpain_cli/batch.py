@@ -31,11 +31,13 @@ the engine fails on (a bug) gets an internal error in its place, and `counts.fai
 
 **Streaming.** Input is taken as it arrives (`read1`), and the results so far are written out
 before every read that may wait, so each result appears as soon as its line is assessed,
-whether the input is a file, a pipe or someone typing.
+whether the input is a file, a pipe or someone typing. A stop (a signal, Ctrl-C) writes the
+results already made before the batch ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -205,13 +207,18 @@ def write_results(
 
     read = getattr(source, "read1", source.read)
     lines = _lines(read, flush)
-    for result in assess_records(
-        lines, counts, full=full, region=region, id_key=id_key, debug=debug
-    ):
-        encode_into(result, pending, -1)
-        pending += b"\n"
-        if len(pending) >= _CHUNK_BYTES:
+    try:
+        for result in assess_records(
+            lines, counts, full=full, region=region, id_key=id_key, debug=debug
+        ):
+            encode_into(result, pending, -1)
+            pending += b"\n"
+            if len(pending) >= _CHUNK_BYTES:
+                flush()
+    except BaseException:  # a signal, Ctrl-C: what was assessed is still written
+        with contextlib.suppress(OSError, ValueError):  # unless the output is what failed
             flush()
+        raise
     flush()
 
 

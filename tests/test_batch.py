@@ -436,3 +436,28 @@ def test_the_batch_stops_cleanly_on_sigterm_with_what_it_wrote() -> None:
     assert json.loads(first)["line"] == 1 and rest == b""
     assert process.stderr.read() == b"backpain: stopped (SIGTERM).\n"
     process.stdin.close()
+
+
+def test_a_stop_in_the_middle_of_a_chunk_still_writes_what_was_assessed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A signal (or Ctrl-C) while the lines of one read are assessed: the results of the lines
+    before it are written before the batch stops, not lost with the unwritten buffer."""
+    from backpain_cli.signals import Terminated
+
+    real = batch.summarize
+    calls = []
+
+    def stopped_at_the_third(answers: Any, kb: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise Terminated(signal.SIGTERM)
+        return real(answers, kb)
+
+    monkeypatch.setattr(batch, "summarize", stopped_at_the_third)
+    source = io.BytesIO(b"".join(json.dumps(GOOD).encode() + b"\n" for _ in range(5)))
+    out = io.BytesIO()
+    with pytest.raises(Terminated):
+        batch.write_results(source, out, batch.BatchCounts())
+    written = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [result["line"] for result in written] == [1, 2]

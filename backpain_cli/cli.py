@@ -385,7 +385,7 @@ def assess(
         typer.Option(
             "--full",
             help="Show the whole report at once. Without it, a terminal shows one screen "
-            "(what to do now) and asks before the rest.",
+            "(what to do now) and asks before the rest (not in line mode).",
         ),
     ] = False,
     output: Annotated[
@@ -519,7 +519,11 @@ def _tell_level(result: "Assessment", path: Path) -> None:
     document = build(result)
     told = f"{document.banner}. {' '.join(document.action.split())}"
     if sys.stderr is not None and sys.stderr.isatty():  # wrapped between words, not in them
-        told = textwrap.fill(told, width=max(40, shutil.get_terminal_size().columns - 1))
+        try:
+            columns = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (OSError, ValueError):
+            columns = 80
+        told = textwrap.fill(told, width=max(20, columns - 1))
     _say(told)
     _say(f"backpain: the whole report is in {shown(path)}")
 

@@ -50,7 +50,7 @@ KEYS: dict[str, frozenset[str]] = {
             "choices_from",
         }
     ),
-    "choice": frozenset({"id", "label", "help", "when", "specific", "wizard"}),
+    "choice": frozenset({"id", "label", "help", "when", "specific", "wizard", "said"}),
     "source": frozenset({"title", "year", "authors", "publisher", "journal", "url", "kind"}),
     "levels.toml": frozenset({"disclaimer", "level", "safety_net"}),
     "level": frozenset({"name", "headline", "action"}),
@@ -184,6 +184,9 @@ class Choice(Record):
     wizard: bool = True
     #: the label as the wizard words it for someone answering for another person
     label_they: str = ""
+    #: how a reason quotes this answer ("You said: ..."), where the label reads badly out of
+    #: its question ("nothing I know of"); else the label
+    said: str = ""
 
 
 class Question(Record):
@@ -246,6 +249,8 @@ class Questions(Record):
     fact_names: Mapping[str, Mapping[str, str]] = {}
     #: key -> its place in `keys`
     order: Mapping[str, int] = {}
+    #: "key.id" -> how a reason quotes the answer: its `said`, else its label
+    quoted: Mapping[str, str] = {}
 
     def fact_exists(self, fact: str) -> bool:
         return fact in self.labels
@@ -355,6 +360,11 @@ def _load_questions(root: Any) -> Questions:  # Any: a Traversable, hashable in 
         tuple(key for key, question in keys.items() if question.required),
         {key: {i: f"{key}.{i}" for i in values} for key, values in vocabulary.items()},
         {key: place for place, key in enumerate(keys)},
+        {
+            f"{question.key}.{choice.id}": choice.said or choice.label
+            for question in questions
+            for choice in question.choices
+        },
     )
     for question in questions:
         where = f"questions.toml: question {question.id}"
@@ -438,6 +448,7 @@ def _choice(raw: object, where: str, question: Mapping[str, Any]) -> Choice:
         bool(entry.get("specific", question.get("specific", True))),
         bool(entry.get("wizard", True)),
         label_they,
+        entry.get("said", ""),
     )
 
 

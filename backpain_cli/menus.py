@@ -162,7 +162,8 @@ class MenuScreen:
             for window in question.application.layout.find_all_windows()
             if isinstance(window.content, InquirerControl)
         ]
-        _show_refusals(question, control[0])
+        if control:
+            _show_refusals(question, control[0])
         answer = _ask(question)
         if answer == BACK:
             return BACK
@@ -221,19 +222,32 @@ def _show_refusals(question: Any, control: InquirerControl) -> None:
     refused = Condition(lambda: control.error_message is not None and not control.is_answered)
     question.application.layout.container.children.append(
         ConditionalContainer(
-            Window(FormattedTextControl(lambda: control.error_message or ""), wrap_lines=True),
+            Window(FormattedTextControl(lambda: _refusal(control)), dont_extend_height=True),
             filter=refused & ~renderer_height_is_known,
         )
     )
+
+
+def _refusal(control: InquirerControl) -> str:
+    """The reason Enter was refused, wrapped to the screen between words."""
+    message = control.error_message
+    if message is None:
+        return ""
+    text = "".join(part[1] for part in message) if not isinstance(message, str) else message
+    return wrap(text, "  ")
 
 
 def _ask(question: Any, lists: bool = True) -> Any:
     app = question.application
     app.key_bindings = merge_key_bindings([app.key_bindings, _key_bindings(lists)])
 
+    collected = False
+
     def collect_once_shown(_app: Any) -> None:  # the garbage of the prompts before this one
-        app.after_render.remove_handler(collect_once_shown)
-        asyncio.get_running_loop().call_soon(gc.collect)
+        nonlocal collected
+        if not collected:
+            collected = True
+            asyncio.get_running_loop().call_soon(gc.collect)
 
     app.after_render.add_handler(collect_once_shown)
     return question.unsafe_ask()

@@ -623,10 +623,10 @@ def _collected_while_reading() -> Iterator[None]:
     collected on its own while the menus run, but by each prompt once it is on screen, while
     the person reads (menus._ask). What is loaded by now (the knowledge base, the prompt
     library) lives as long as the run, and is left out of those collections."""
-    gc.freeze()
+    gc.freeze()  # for the rest of the run: nothing frozen is garbage before it ends
     was_enabled = gc.isenabled()
-    gc.disable()
     try:
+        gc.disable()
         yield
     finally:
         if was_enabled:

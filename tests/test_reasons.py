@@ -275,7 +275,7 @@ def test_because_names_only_the_answers_given_for_a_feature_that_is_an_or() -> N
     @given(answers_dicts())
     def check(document: dict[str, Any]) -> None:
         answers = parse_answers(document)
-        given_words = {kb.questions.labels[fact] for fact in answers.facts}
+        given_words = {kb.questions.quoted[fact] for fact in answers.facts}
         report = engine.assess(answers)
         for cause in (*report.conditions, *report.rule_out):
             for said in cause.because:

@@ -225,8 +225,28 @@ def test_garbage_is_collected_by_the_prompts_only_while_the_menus_run() -> None:
     from backpain_cli import wizard
 
     assert gc.isenabled()
-    with pytest.raises(KeyboardInterrupt), wizard._collected_while_reading():
-        assert not gc.isenabled()
-        raise KeyboardInterrupt
-    assert gc.isenabled()
-    gc.unfreeze()
+    try:
+        with pytest.raises(KeyboardInterrupt), wizard._collected_while_reading():
+            assert not gc.isenabled()
+            raise KeyboardInterrupt
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_each_prompt_collects_garbage_once_it_is_on_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import questionary
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from backpain_cli import menus
+
+    collections: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or 0)
+    with create_pipe_input() as typed:
+        question = questionary.text("How old are you?", input=typed, output=DummyOutput())
+        typed.send_text("40\r")
+        assert menus._ask(question, lists=False) == "40"
+    assert collections == [1]  # once, however often the prompt was drawn

@@ -175,7 +175,7 @@ def _said(
             found.append(questions.keys[key].quote(answers.numbers[key]))
         else:
             found += [
-                questions.labels[f"{key}.{value}"]
+                questions.quoted[f"{key}.{value}"]
                 for value in questions.vocabulary[key]
                 if f"{key}.{value}" in facts
             ]
@@ -215,7 +215,7 @@ def _because(atoms: frozenset[str], index: Index, made: Decision, cause: int) ->
             if fact is None or fact in atoms:
                 said[text] = None
     found = list(said)
-    names = index.kb.questions.labels
+    names = index.kb.questions.quoted
     for n in made.suspected.get(cause, ()):
         for fact in sorted(index.rules[n].when.facts & atoms):
             if names[fact] not in found:

@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 from ..expr import Atoms
-from ..knowledge import LEVELS, SERIOUS
+from ..knowledge import LEVEL_RANK, LEVELS, SERIOUS
 from ..records import Record
 from .index import Index
 
@@ -36,6 +36,8 @@ MAX_RULE_OUT = 4
 MIN_EVIDENCE = 75
 #: ... and a score of at least this (about 1 in 400). Both in hundredths.
 MIN_SCORE = -600
+#: The rank of self-care: a cause that needs more needs a doctor.
+SELF_CARE = LEVEL_RANK["self_care"]
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
 
@@ -126,7 +128,7 @@ def decide(atoms: Atoms, index: Index) -> Decision:
         or c in likely
         or (
             totals[c] >= MIN_SCORE
-            and (specific if urgency[c] else clinical).get(c, 0) >= MIN_EVIDENCE
+            and (specific if urgency[c] > SELF_CARE else clinical).get(c, 0) >= MIN_EVIDENCE
         )
     ]
     fits = [c for c in shown if c in likely or (not serious[c] and urgency[c] <= rank)]

@@ -110,15 +110,16 @@ class Filed:
 
 
 def _said_as(
-    when: Expr, label: str, labels: Mapping[str, str], asked: Mapping[str, int]
+    when: Expr, label: str, weight: float, quoted: Mapping[str, str], asked: Mapping[str, int]
 ) -> tuple[str | None, tuple[tuple[str | None, str], ...]]:
-    """A feature in words (see `Index.said_as`)."""
+    """A feature in words (see `Index.said_as`). A feature against a cause keeps its label,
+    which says what it stands for ("a warning sign of another cause")."""
     tree = when.tree
     number = tree[1] if tree[0] == "cmp" else None
-    if tree[0] != "or" or not all(part[0] == "fact" for part in tree[1]):
+    if weight <= 0 or tree[0] != "or" or not all(part[0] == "fact" for part in tree[1]):
         return number, ((None, label),)
     facts = sorted(when.facts, key=asked.__getitem__)
-    return number, tuple((fact, labels[fact]) for fact in facts)
+    return number, tuple((fact, quoted[fact]) for fact in facts)
 
 
 def _any_of_atoms(tree: tuple[Any, ...]) -> bool:
@@ -158,14 +159,15 @@ class Index:
         self.features: list[Feature] = [
             (n, _hundredths(f.weight), f.label, f.specific, f.clinical) for n, f in pairs
         ]
-        #: each feature in words, for "because you said": (the number it compares when it is
-        #: one comparison, else None; its words, each with the answer it needs, None for none).
-        #: A feature that is an `or` of answers gives each answer given in its own words, in the
-        #: order the questions ask them, not its label (which names them all); a number is said
-        #: once, by its strongest feature ("age 65 or over", not also "age 50 or over").
-        labels = kb.questions.labels
-        asked = {fact: n for n, fact in enumerate(labels)}  # the facts in the questions' order
-        self.said_as = [_said_as(f.when, f.label, labels, asked) for _n, f in pairs]
+        #: each feature in words, for "because you said": (the key of the number it compares
+        #: when it is one comparison, else None; its words, each with the answer it needs, None
+        #: for none). A feature for a cause that is an `or` of answers gives each answer given
+        #: in its own words, in the order the questions ask them, not its label (which names
+        #: them all); a number is said once, by its strongest feature ("age 65 or over", not
+        #: also "age 50 or over").
+        quoted = kb.questions.quoted
+        asked = {fact: n for n, fact in enumerate(quoted)}  # the facts in the questions' order
+        self.said_as = [_said_as(f.when, f.label, f.weight, quoted, asked) for _n, f in pairs]
         #: each feature as it is added up: its cause, its weight, and what it adds to the
         #: cause's specific and clinical evidence (only a weight for the cause counts)
         self.weights = [

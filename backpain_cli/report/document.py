@@ -211,7 +211,7 @@ def _do_now(c: _Context) -> Section | None:
         for item in first[:DO_NOW]
     )
     # (at the emergency level the first item is what to do while waiting for help)
-    title = {"emergency": "What to do now", "urgent": "While you get help"}.get(
+    title = {"emergency": "Until help comes", "urgent": "While you get help"}.get(
         a.level, "What you can do now"
     )
     return Section("do_now", title, SUMMARY, blocks)

@@ -621,8 +621,8 @@ def _collected_while_reading() -> Iterator[None]:
     """Each prompt leaves tens of thousands of objects in cycles, and a collection of them
     that fell between an answer and the next question would hold it up: so garbage is not
     collected on its own while the menus run, but by each prompt once it is on screen, while
-    the person reads (menus._ask). What is loaded by now (the knowledge base, the prompt
-    library) lives as long as the run, and is left out of those collections."""
+    the person reads (menus._ask). What is loaded by now (the knowledge base, the command
+    line) lives as long as the run, and is left out of those collections."""
     gc.freeze()  # for the rest of the run: nothing frozen is garbage before it ends
     was_enabled = gc.isenabled()
     try:

@@ -16,15 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..expr import OPERATORS, AtomPredicate, Atoms, Expr, atom
-from ..knowledge import (
-    LEVEL_RANK,
-    LEVELS,
-    SERIOUS,
-    Condition,
-    Knowledge,
-    Rule,
-    SafetyNet,
-)
+from ..knowledge import LEVEL_RANK, LEVELS, SERIOUS, Condition, Knowledge, Rule, SafetyNet
 
 
 class Comparisons:

@@ -218,13 +218,21 @@ class Question(Record):
     prompt_they: str = ""
     help_they: str = ""
 
-    def quote(self, value: float) -> str:
-        """The answer as a reason quotes it: "age 72", "a pain score of 9 out of 10"."""
-        if self.ask == "duration":  # "pain for 3 weeks", "pain for less than a day"
+    def words(self, value: float) -> str:
+        """A number answered, as people say it: "72"; a duration "3 weeks", "less than a day"."""
+        if self.ask == "duration":
             from .typed import say_days
 
-            return (self.said or "{value}").format(value=say_days(value))
-        return (self.said or f"{self.short.lower()}: {{value}}").format(value=f"{value:g}")
+            return say_days(value)
+        return f"{value:g}"
+
+    def quote(self, value: float) -> str:
+        """The answer as a reason quotes it: "age 72", "a pain score of 9 out of 10", "pain for
+        3 weeks"."""
+        template = self.said or (
+            "{value}" if self.ask == "duration" else f"{self.short.lower()}: {{value}}"
+        )
+        return template.format(value=self.words(value))
 
     def expected(self) -> str:
         if self.type == "int":

@@ -38,7 +38,7 @@ from .answers import Answers, AnswersError, parse_answers
 from .engine import urgency
 from .knowledge import Choice, Knowledge, Question, load_knowledge
 from .signals import Terminated
-from .typed import NotUnderstood, read_duration, read_number, say_days
+from .typed import NotUnderstood, read_duration, read_number
 
 BACK = "__back__"
 SKIP = "__skip__"
@@ -410,9 +410,7 @@ class Wizard:
             return "not answered"
         if question.type == "choice":
             return self.kb.questions.labels[f"{question.key}.{value}"]
-        if question.ask == "duration":
-            return say_days(float(value))
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        return question.words(value)
 
     # -- one question ----------------------------------------------------------------------------
 
@@ -449,9 +447,7 @@ class Wizard:
             return "; ".join(labels) if labels else NONE_OF_THESE.lower()
         if question.type == "choice":
             return self.kb.questions.labels[f"{question.key}.{answer}"]
-        if question.ask == "duration":
-            return say_days(float(answer))
-        return f"{answer:g}"
+        return question.words(answer)
 
     def _type_number(self, ask: Asking, question: Question, current: Any) -> Any:
         low, high = question.min or 0, question.max or 0
@@ -463,7 +459,7 @@ class Wizard:
                 self._recurring = recurring
                 return days
 
-            shown = "" if current is None else say_days(float(current))
+            shown = "" if current is None else question.words(current)
         else:
 
             def read(text: str) -> Any:

@@ -138,11 +138,7 @@ def answer_rows(
 
 
 def number_text(question: Question, value: float) -> str:
-    if question.ask == "duration":
-        from ..typed import say_days
-
-        return say_days(value)  # "3 days", "2 months", "less than a day"
-    text = f"{value:g}"
+    text = question.words(value)  # "3 days" for a duration
     if question.min == 0 and question.max == 10:
         return f"{text} out of 10"
     return text

@@ -4,7 +4,6 @@ of which must be among the first three shown. See tests/cases/README.md."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,17 +90,20 @@ def test_every_rule_is_fired_by_a_case(kb: Knowledge) -> None:
     assert not missing, f"urgency rules no case fires: {missing}"
 
 
-DISPUTED = [(name, case) for name, case in HELD_OUT if "disputed" in case]
+DISPUTED = [(name, case) for name, case in CASES if "disputed" in case]
 
 
 @pytest.mark.parametrize(("name", "case"), DISPUTED, ids=[name for name, _ in DISPUTED])
 def test_a_disputed_case_says_why_and_is_listed(
     name: str, case: dict[str, Any], kb: Knowledge
 ) -> None:
-    """A dispute lowers the bar by at most one level, rests on sources in data/sources, and is
-    named in its folder's README, so no case is quietly excused."""
+    """A dispute lowers the bar by one level, rests on sources in data/sources, and is named in
+    the README of the case's own folder, so no case in any folder is quietly excused."""
     disputed = case["disputed"]
     assert LEVEL_RANK[case["expect"]["lowest_safe"]] - LEVEL_RANK[disputed["lowest_safe"]] == 1
     assert len(disputed["why"]) > 80
     assert disputed["sources"] and set(disputed["sources"]) <= kb.sources.keys()
-    assert Path(name).stem in (ADVERSARIAL_DIR / "README.md").read_text()
+    (folder,) = [
+        f for f in (CASES_DIR, BLIND_DIR, ADVERSARIAL_DIR) if (f / f"{name}.json").exists()
+    ]
+    assert name in (folder / "README.md").read_text()

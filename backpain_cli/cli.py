@@ -512,8 +512,7 @@ def _page(pager: str, text: str) -> None:
 def _tell_level(result: "Assessment", path: Path) -> None:
     """After writing the report to a file: the level and what to do, and where the report is
     (a report written through a device or a stream is already where it is read)."""
-    import textwrap
-
+    from .listing import wrapped
     from .report.document import build
 
     document = build(result)
@@ -523,7 +522,7 @@ def _tell_level(result: "Assessment", path: Path) -> None:
             columns = os.get_terminal_size(sys.stderr.fileno()).columns
         except (OSError, ValueError):
             columns = 80
-        told = textwrap.fill(told, width=max(20, columns - 1))
+        told = "\n".join(wrapped(told, width=max(20, columns - 1)))
     _say(told)
     _say(f"backpain: the whole report is in {shown(path)}")
 

@@ -32,7 +32,8 @@ the engine fails on (a bug) gets an internal error in its place, and `counts.fai
 **Streaming.** Input is taken as it arrives (`read1`), and the results so far are written out
 before every read that may wait, so each result appears as soon as its line is assessed,
 whether the input is a file, a pipe or someone typing. A stop (a signal, Ctrl-C) writes the
-results already made before the batch ends.
+results already made before the batch ends, each once: a stop waits while a piece of output
+is written (so a stop while the output pipe is full waits until it drains or closes).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from .answers import MAX_FILE_BYTES, Answers, AnswersError, loads_answers_json, 
 from .echo import shown
 from .engine import assess, summarize
 from .knowledge import Knowledge, load_knowledge
+from .signals import held
 
 #: A line longer than this is an error, as an answers file larger than this is.
 MAX_LINE_BYTES = MAX_FILE_BYTES
@@ -201,9 +203,11 @@ def write_results(
 
     def flush() -> None:
         if pending:
-            out.write(pending)
-            out.flush()
-            pending.clear()
+            # a stop waits until what is written is also forgotten: written once, never twice
+            with held():
+                out.write(pending)
+                out.flush()
+                pending.clear()
 
     read = getattr(source, "read1", source.read)
     lines = _lines(read, flush)

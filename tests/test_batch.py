@@ -461,3 +461,25 @@ def test_a_stop_in_the_middle_of_a_chunk_still_writes_what_was_assessed(
         batch.write_results(source, out, batch.BatchCounts())
     written = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [result["line"] for result in written] == [1, 2]
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks here")
+def test_a_stop_that_lands_as_results_are_written_writes_each_once() -> None:
+    """SIGTERM arriving just as a piece of output has been written (before the batch forgets
+    it) must not write it again on the way out: each result appears once."""
+    from backpain_cli.signals import Terminated, stop_on_signals
+
+    class SignalledAfterWriting(io.BytesIO):
+        signalled = False
+
+        def write(self, data: Any) -> int:
+            written = super().write(data)
+            if not self.signalled:  # once: a second SIGTERM would end the process
+                self.signalled = True
+                os.kill(os.getpid(), signal.SIGTERM)  # lands here, unless signals are held
+            return written
+
+    out = SignalledAfterWriting()
+    with stop_on_signals(), pytest.raises(Terminated):
+        batch.write_results(io.BytesIO(json.dumps(GOOD).encode() + b"\n"), out, batch.BatchCounts())
+    assert [json.loads(line)["line"] for line in out.getvalue().splitlines()] == [1]

@@ -200,7 +200,13 @@ class MenuScreen:
         return read(str(answer))
 
     def confirm(self, text: str) -> bool:
-        answer = _ask(questionary.confirm(wrap(text, "  ").lstrip(), default=False, style=STYLE))
+        # y or n, then Enter, as every other answer: a key that answered at once would leave the
+        # Enter typed after it to answer the next question (a list of alarm signs, as none)
+        answer = _ask(
+            questionary.confirm(
+                wrap(text, "  ").lstrip(), default=False, auto_enter=False, style=STYLE
+            )
+        )
         return bool(answer) and answer != BACK
 
     def echo(self, ask: Asking, words: str) -> None:

@@ -270,7 +270,7 @@ class Wizard:
         """(this question's number, about how many questions there are) for these answers."""
         answered = sum(1 for q in self.questions if q.id in self.asked and self.applies(q))
         coming = sum(1 for q in self.questions if q.id not in self.asked and self.applies(q))
-        return answered + 1, answered + coming
+        return answered + 1, max(answered + coming, answered + 1)  # a question asked again
 
     # -- the walk ------------------------------------------------------------------------------
 
@@ -358,11 +358,9 @@ class Wizard:
             "emergency department."
         ]
         lines += [f"- {reason.text}" for reason in reasons if reason.level == "emergency"]
-        lines.append("Do not wait for the rest of this assessment.")
+        lines.append("Call now: you do not need to finish these questions first.")
         self.screen.say("\n".join(lines), "emergency")
-        return self.screen.confirm(
-            "Do you want to keep answering? (You can stop now and see the report.)"
-        )
+        return self.screen.confirm("Keep answering while you wait for help? (No: your report now.)")
 
     def _review(self) -> None:
         assert self.screen is not None

@@ -436,12 +436,31 @@ def test_an_alarm_answer_shows_the_emergency_message_at_once(tmp_path: Path) -> 
     term.tick("Have you noticed any of these, new or sudden?", "numbness around the genitals")
     term.see("EMERGENCY")
     term.see("Call 999 now")
-    term.see("Do you want to keep answering?")
+    term.see("Keep answering while you wait for help?")
     term.child.send("\r")  # no: straight to the report
     assert term.finish() == 0
     report = (tmp_path / "report.txt").read_text()
     assert report.startswith("!!! EMERGENCY: Call 999 now")
     assert "Cauda equina syndrome" in report
+
+
+def test_yes_to_keep_answering_waits_for_enter(tmp_path: Path) -> None:
+    """'y' alone does not answer: the Enter typed after it must not answer the next list (of
+    alarm signs) as none of these."""
+    term = Terminal(tmp_path, "--region", "uk", "--save-answers", "answers.json")
+    start(term, "30")
+    term.pick("Which side of your back hurts?", "pain in the middle, over the spine")
+    term.pick("Where on your back is the pain worst?", "pain in the lower back")
+    term.tick("Have you noticed any of these, new or sudden?", "numbness around the genitals")
+    term.see("Keep answering while you wait for help?")
+    term.child.send("y")
+    term.child.send("\r")
+    term.prompt("And any of these, new or sudden?")
+    term.child.send(STOP)
+    assert term.finish() == 130
+    saved = json.loads((tmp_path / "answers.json").read_text())
+    assert saved["symptoms"] == ["saddle_numbness"]
+    assert "alarm_symptoms" in saved["asked"] and "alarm_body_symptoms" not in saved["asked"]
 
 
 @pytest.mark.parametrize("args", [[], ["--resume", "nothing.json"]])

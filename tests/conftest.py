@@ -21,13 +21,17 @@ CASES_DIR = Path(__file__).parent / "cases"
 BLIND_DIR = Path(__file__).parent / "cases_blind"
 #: Partial and atypical presentations written the same way, to catch under-triage (its README).
 ADVERSARIAL_DIR = Path(__file__).parent / "cases_adversarial"
+#: Published cases answered through the wizard, in a terminal, by simulated patients (its README).
+WIZARD_DIR = Path(__file__).parent / "cases_wizard"
+#: Every folder of cases.
+CASE_DIRS = (CASES_DIR, BLIND_DIR, ADVERSARIAL_DIR, WIZARD_DIR)
 
 
 def load_cases(*folders: Path) -> list[tuple[str, dict[str, Any]]]:
-    """The cases in `folders` (default: the suite and the held-out set), by file name."""
+    """The cases in `folders` (default: every folder), by file name."""
     return [
         (path.stem, json.loads(path.read_text(encoding="utf-8")))
-        for folder in folders or (CASES_DIR, BLIND_DIR, ADVERSARIAL_DIR)
+        for folder in folders or CASE_DIRS
         for path in sorted(folder.glob("*.json"))
     ]
 

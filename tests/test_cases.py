@@ -7,7 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ADVERSARIAL_DIR, BLIND_DIR, CASES_DIR, load_cases, run_assessment
+from conftest import (
+    ADVERSARIAL_DIR,
+    BLIND_DIR,
+    CASE_DIRS,
+    CASES_DIR,
+    WIZARD_DIR,
+    load_cases,
+    run_assessment,
+)
 
 from backpain_cli.answers import parse_answers
 from backpain_cli.engine import urgency
@@ -18,7 +26,21 @@ CASES = load_cases()
 
 
 SUITE = load_cases(CASES_DIR)
-HELD_OUT = load_cases(BLIND_DIR, ADVERSARIAL_DIR)
+HELD_OUT = load_cases(BLIND_DIR, ADVERSARIAL_DIR, WIZARD_DIR)
+#: A held-out case the program is known to fail (`known_miss`: under-triaged, or its cause not
+#: named) fails as expected, and the build fails the day it passes, so that the README's list of
+#: known misses stays true.
+HELD_OUT_PARAMS = [
+    pytest.param(
+        name,
+        case,
+        id=name,
+        marks=[pytest.mark.xfail(strict=True, reason=case["known_miss"]["why"])]
+        if "known_miss" in case
+        else [],
+    )
+    for name, case in HELD_OUT
+]
 
 
 @pytest.mark.parametrize(("name", "case"), SUITE, ids=[name for name, _ in SUITE])
@@ -26,11 +48,11 @@ def test_case(name: str, case: dict[str, Any]) -> None:
     check(case)
 
 
-@pytest.mark.parametrize(("name", "case"), HELD_OUT, ids=[name for name, _ in HELD_OUT])
+@pytest.mark.parametrize(("name", "case"), HELD_OUT_PARAMS)
 def test_held_out_case(name: str, case: dict[str, Any]) -> None:
-    """Held-out cases (tests/cases_blind, tests/cases_adversarial): safety is asserted for each;
-    exactness is reported by `python -m backpain_cli.evaluate`, so a deliberate over-triage shows
-    there rather than being hidden by editing the case."""
+    """Held-out cases (tests/cases_blind, tests/cases_adversarial, tests/cases_wizard): safety is
+    asserted for each; exactness is reported by `python -m backpain_cli.evaluate`, so a
+    deliberate over-triage shows there rather than being hidden by editing the case."""
     check(case)
 
 
@@ -103,7 +125,18 @@ def test_a_disputed_case_says_why_and_is_listed(
     assert LEVEL_RANK[case["expect"]["lowest_safe"]] - LEVEL_RANK[disputed["lowest_safe"]] == 1
     assert len(disputed["why"]) > 80
     assert disputed["sources"] and set(disputed["sources"]) <= kb.sources.keys()
-    (folder,) = [
-        f for f in (CASES_DIR, BLIND_DIR, ADVERSARIAL_DIR) if (f / f"{name}.json").exists()
-    ]
+    (folder,) = [f for f in CASE_DIRS if (f / f"{name}.json").exists()]
+    assert name in (folder / "README.md").read_text()
+
+
+KNOWN_MISSES = [(name, case) for name, case in CASES if "known_miss" in case]
+
+
+@pytest.mark.parametrize(("name", "case"), KNOWN_MISSES, ids=[name for name, _ in KNOWN_MISSES])
+def test_a_known_miss_says_why_and_is_listed(name: str, case: dict[str, Any]) -> None:
+    """A miss left as it is says why, only in a held-out folder, and is named in that folder's
+    README; its `expect` is the reviewer's, unchanged, so `evaluate` counts it."""
+    assert len(case["known_miss"]["why"]) > 80
+    (folder,) = [f for f in CASE_DIRS if (f / f"{name}.json").exists()]
+    assert folder != CASES_DIR
     assert name in (folder / "README.md").read_text()

@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-from conftest import ADVERSARIAL_DIR, BLIND_DIR, CASES_DIR
+from conftest import ADVERSARIAL_DIR, BLIND_DIR, CASES_DIR, WIZARD_DIR
 
 from backpain_cli.knowledge import Knowledge
 
@@ -17,7 +17,10 @@ LOG = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
 NAMED_TEST = re.compile(r"`(tests/\w+\.py)::(\w+)(?:\[([\w-]+)\])?`")
 #: `id` (`level`)
 WITH_LEVEL = re.compile(r"`(\w+)` \(`(self_care|see_doctor_soon|urgent|emergency)`\)")
-CASE_TESTS = {"test_case": (CASES_DIR,), "test_held_out_case": (BLIND_DIR, ADVERSARIAL_DIR)}
+CASE_TESTS = {
+    "test_case": (CASES_DIR,),
+    "test_held_out_case": (BLIND_DIR, ADVERSARIAL_DIR, WIZARD_DIR),
+}
 
 
 def _functions(path: Path) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import ADVERSARIAL_DIR, BLIND_DIR, CASES_DIR
+from conftest import ADVERSARIAL_DIR, BLIND_DIR, CASES_DIR, WIZARD_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -21,6 +21,7 @@ def test_the_case_counts_in_the_readme_are_true() -> None:
     assert f"({_count(CASES_DIR)} presentations written from guidelines)" in flat
     assert f"{_count(BLIND_DIR)} typical presentations" in flat
     assert f"{_count(ADVERSARIAL_DIR)} partial and atypical ones" in flat
+    assert f"{_count(WIZARD_DIR)} published cases" in flat
 
 
 def test_the_python_example_gives_what_its_comments_say() -> None:

@@ -272,7 +272,11 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
 
-        _write(f"backpain {version('backpain')}\n")
+        from . import engine  # noqa: F401 (its modules, to see how they were built)
+
+        # built with its batch path compiled to C (hatch_build.py), or interpreted
+        compiled = not (sys.modules["backpain_cli.engine.decide"].__file__ or "").endswith(".py")
+        _write(f"backpain {version('backpain')}{' (compiled)' if compiled else ''}\n")
         raise typer.Exit()
 
 

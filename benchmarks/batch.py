@@ -18,7 +18,8 @@ Instructions per record (the difference between a run of 1,000 and one of 4,000 
 valgrind, so start-up cancels out) repeat exactly, for comparing one change with another.
 
 Run it with the Python of an environment where the built wheel is installed (`pip install .`,
-not `-e`): a source checkout reads and indexes the knowledge base on every start.
+not `-e`): a source checkout reads and indexes the knowledge base on every start, and runs the
+batch path interpreted rather than compiled. The first line says which backpain it measured.
 """
 
 from __future__ import annotations
@@ -81,7 +82,10 @@ def main() -> None:
         )
     batch, bare = (statistics.median(seconds[kind]) for kind in ("batch", "baseline"))
     kind = "full reports" if options.full else "summaries"
-    print(f"{options.records:,} records ({kind}), median of {options.runs} runs each, one core:")
+    # "(compiled)" when the wheel was built with its batch path compiled to C (hatch_build.py)
+    built = subprocess.run([backpain, "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"{built}: {options.records:,} records ({kind}), median of {options.runs} runs each,")
+    print("one core:")
     print(f"  backpain batch:          {batch:6.2f} s  {options.records / batch:9,.0f} a second")
     print(f"  json.loads + json.dumps: {bare:6.2f} s  {options.records / bare:9,.0f} a second")
     print(f"  ratio: backpain batch takes {batch / bare:.1f}x the bare JSON round trip")

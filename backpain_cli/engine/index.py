@@ -88,7 +88,7 @@ class Filed:
     def matching(self, atoms: Atoms) -> list[int]:
         found: set[int] = set()
         tested = set(self.always)
-        for name in atoms & self.filed.keys():
+        for name in self.filed.keys() & atoms:  # a set (atoms & keys is one too, typed frozenset)
             holding, testing = self.filed[name]
             found.update(holding)
             tested.update(testing)

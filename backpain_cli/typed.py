@@ -96,9 +96,11 @@ def read_duration(text: str, most_days: float) -> tuple[float, bool]:
     the words say it comes and goes.
 
     A unit without a number means one ("a week"); a plural alone means at least two ("years":
-    two years), the least the words can mean. Days are rounded to hundredths.
+    two years); a range, the first of its numbers ("2 to 3 weeks", "2-3 weeks": two weeks): the
+    least the words can mean. Days are rounded to hundredths.
     """
     words_only = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text.lower())  # "on-and-off"
+    words_only = re.sub(r"(?<=[0-9])\s*-\s*(?=[0-9])", " to ", words_only)  # "2-3 weeks"
     typed = " ".join(words_only.replace(",", " ").split())
     if len(typed) > 3 * MAX_TYPED:
         raise NotUnderstood(_DURATION_HELP)
@@ -161,6 +163,9 @@ def _days(words: list[str]) -> float | None:
         if amount == "few":
             return 3 * UNITS[unit]
         return None
+    if len(words) == 4 and words[1] in ("to", "or"):  # "2 to 3 weeks": the least it can mean
+        first, last = _days(words[:1] + words[3:]), _days(words[2:])
+        return None if first is None or last is None else min(first, last)
     if len(words) == 3 and words[:2] in (["a", "few"], ["a", "couple"]):
         unit = _UNIT_WORDS.get(words[2])
         return None if unit is None else (3 if words[1] == "few" else 2) * UNITS[unit]

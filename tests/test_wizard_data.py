@@ -191,6 +191,9 @@ def test_a_broken_question_is_a_load_error(
         ("since yesterday", 1, False),
         ("since last night", 0.5, False),
         ("this morning", 0, False),
+        ("2 to 3 weeks", 14, False),  # a range: the least it can mean
+        ("2-3 weeks", 14, False),
+        ("two or three days", 2, False),
     ],
 )
 def test_durations_in_peoples_words_are_days(typed: str, days: float, recurring: bool) -> None:
@@ -198,7 +201,9 @@ def test_durations_in_peoples_words_are_days(typed: str, days: float, recurring:
     assert read_duration(say_days(days), 36500)[0] == days  # what is shown back reads back
 
 
-@pytest.mark.parametrize("typed", ["nan", "inf", "1e309", "9" * 5000, "-1", "soon", "3 apples"])
+@pytest.mark.parametrize(
+    "typed", ["nan", "inf", "1e309", "9" * 5000, "-1", "soon", "3 apples", "2 to apples", "3-"]
+)
 def test_what_is_not_a_duration_or_number_is_refused_with_a_message(typed: str) -> None:
     with pytest.raises(NotUnderstood, match="Please"):
         read_duration(typed, 36500)

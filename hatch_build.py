@@ -18,8 +18,10 @@ source, interpreted, after a warning. `backpain --version` says which.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Any
 
@@ -50,43 +52,55 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             compiled = compile_knowledge(Path(self.root) / "data")
         finally:
             sys.path.remove(self.root)
-        out = Path(tempfile.mkdtemp()) / "knowledge.pickle"
+        self.made = Path(tempfile.mkdtemp())  # removed in finalize, once the wheel is written
+        out = self.made / "knowledge.pickle"
         out.write_bytes(compiled)
         build_data["force_include"][str(out)] = COMPILED
-        built = _mypyc(Path(self.root))
+        built = _mypyc(Path(self.root), self.made)
         if built:
             build_data["force_include"].update(built)
             build_data["pure_python"] = False
             build_data["infer_tag"] = True  # the extensions are for this Python and platform
 
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        made = getattr(self, "made", None)
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
 
-def _mypyc(root: Path) -> dict[str, str]:
+
+def _mypyc(root: Path, made: Path) -> dict[str, str]:
     """The extension modules mypyc builds from MYPYC (built file -> its place in the wheel), or
-    none, with a warning, where they cannot be built."""
-    out = Path(tempfile.mkdtemp())
+    none, with a warning, where they cannot be built. Everything it writes goes under `made`."""
+    out, work = made / "lib", made / "work"
     here = Path.cwd()
     try:
         from mypyc.build import mypycify
         from setuptools import Distribution
 
         os.chdir(root)  # mypycify takes the paths, and names the modules, from here
-        extensions = mypycify(list(MYPYC), opt_level="3", target_dir=str(out / "temp"))
+        options = [f"--cache-dir={work / 'mypy'}", *MYPYC]  # mypy's cache too, not in the tree
+        extensions = mypycify(options, opt_level="3", target_dir=str(work))
         build = Distribution({"ext_modules": extensions}).get_command_obj("build_ext")
         build.build_lib = str(out)  # type: ignore[attr-defined]
-        build.build_temp = str(out / "temp")  # type: ignore[attr-defined]
+        build.build_temp = str(work)  # type: ignore[attr-defined]
         build.ensure_finalized()
         build.run()
-    except Exception as error:  # no compiler, no headers, mypyc refusing: build it interpreted
+        built = {
+            str(path): path.relative_to(out).as_posix()
+            for path in out.rglob("*")
+            if path.is_file() and path.name.endswith(tuple(EXTENSION_SUFFIXES))
+        }
+        if not built:
+            raise RuntimeError("mypyc built no extension modules")
+    # no compiler, no headers, or mypyc refusing (it exits on a type error): build interpreted
+    except (Exception, SystemExit) as error:
+        why = "mypyc found errors, above" if isinstance(error, SystemExit) else str(error)
         print(
-            f"warning: backpain is built without its compiled modules ({error}); it runs the "
+            f"warning: backpain is built without its compiled modules ({why}); it runs the "
             "same, more slowly",
             file=sys.stderr,
         )
         return {}
     finally:
         os.chdir(here)
-    return {
-        str(path): path.relative_to(out).as_posix()
-        for path in out.rglob("*")
-        if path.is_file() and path.suffix in (".so", ".pyd") and "temp" not in path.parts
-    }
+    return built

@@ -44,7 +44,9 @@ class AnswersError(ValueError):
 
 
 class Answers(Record):
-    """Validated answers. Keys not answered are absent (not answered is not the same as 'no')."""
+    """Validated answers. Keys not answered are absent (not answered is not the same as 'no').
+    Made by `parse_answers`, whose types (a frozenset of facts, numbers as int or float) a
+    compiled install checks."""
 
     values: Mapping[str, Any]
     facts: frozenset[str]

@@ -270,12 +270,14 @@ def _region(value: str | None) -> str:
 
 def _version(value: bool) -> None:
     if value:
+        from importlib.machinery import EXTENSION_SUFFIXES
         from importlib.metadata import version
 
         from . import engine  # noqa: F401 (its modules, to see how they were built)
 
         # built with its batch path compiled to C (hatch_build.py), or interpreted
-        compiled = not (sys.modules["backpain_cli.engine.decide"].__file__ or "").endswith(".py")
+        where = sys.modules["backpain_cli.engine.decide"].__file__ or ""
+        compiled = where.endswith(tuple(EXTENSION_SUFFIXES))
         _write(f"backpain {version('backpain')}{' (compiled)' if compiled else ''}\n")
         raise typer.Exit()
 

@@ -4,6 +4,7 @@ of which must be among the first three shown. See tests/cases/README.md."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,8 +144,13 @@ def test_a_disputed_case_says_why_and_is_listed(
     assert LEVEL_RANK[case["expect"]["lowest_safe"]] - LEVEL_RANK[disputed["lowest_safe"]] == 1
     assert len(disputed["why"]) > 80
     assert disputed["sources"] and set(disputed["sources"]) <= kb.sources.keys()
+    assert name in (_folder_of(name) / "README.md").read_text()
+
+
+def _folder_of(name: str) -> Path:
+    """The one case folder holding the case `name`."""
     (folder,) = [f for f in CASE_DIRS if (f / f"{name}.json").exists()]
-    assert name in (folder / "README.md").read_text()
+    return folder
 
 
 KNOWN_MISSES = [(name, case) for name, case in CASES if "known_miss" in case]
@@ -156,6 +162,6 @@ def test_a_known_miss_says_why_and_is_listed(name: str, case: dict[str, Any]) ->
     README; its `expect` is the reviewer's, unchanged, so `evaluate` counts it."""
     assert case["known_miss"]["kind"] in MISSES
     assert len(case["known_miss"]["why"]) > 80
-    (folder,) = [f for f in CASE_DIRS if (f / f"{name}.json").exists()]
+    folder = _folder_of(name)
     assert folder != CASES_DIR
     assert name in (folder / "README.md").read_text()

@@ -246,7 +246,8 @@ def contradictions(result: Assessment, kb: Knowledge | None = None) -> list[str]
     - a likely cause listed that usually needs more than the level given;
     - a reason at a level above the one given;
     - a safety-net sign shown as "get help sooner if you notice" that the answers already hold;
-    - a cause both among the likely causes and among those to rule out.
+    - a cause both among the likely causes and among those to rule out;
+    - a self-care report that names a cause a doctor should rule out.
     """
     kb = kb or load_knowledge()
     rank = LEVEL_RANK[result.level]
@@ -269,6 +270,10 @@ def contradictions(result: Assessment, kb: Knowledge | None = None) -> list[str]
     ]
     both = {c.id for c in result.conditions} & {c.id for c in result.rule_out}
     found += [f"{cid} is both likely and to rule out" for cid in sorted(both)]
+    if rank < LEVEL_RANK["see_doctor_soon"]:
+        found += [
+            f"{cause.id} is to rule out, in a {result.level} report" for cause in result.rule_out
+        ]
     return found
 
 

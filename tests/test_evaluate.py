@@ -174,8 +174,8 @@ def test_main_exits_1_on_under_triage_and_prints_json(
 def test_no_report_of_4000_generated_presentations_contradicts_itself() -> None:
     """Over realistic presentations (the cases changed a little, and fresh ones drawn a few
     answers at a time), no report lists a likely cause that needs more than its level, gives a
-    reason above its level, asks the person to watch for a sign they reported, or calls a cause
-    both likely and one to rule out."""
+    reason above its level, asks the person to watch for a sign they reported, calls a cause
+    both likely and one to rule out, or names a cause to rule out and says to stay at home."""
     kb = load_knowledge()
     bases = [case["answers"] for _name, case in load_cases()]
     found = {}
@@ -202,3 +202,12 @@ def test_the_contradiction_check_can_fail() -> None:
     )
     assert sign.text in {t for g in feverish.see_a_doctor for t in g.signs}
     assert any("sign_fever" in clash for clash in contradictions(feverish, kb))
+    spleen = assess(
+        parse_answers(
+            {"age": 23, "sex": "male", "side": "left", "area": "upper", "radiates_to": ["shoulder"]}
+        ),
+        kb,
+    )
+    assert [c.id for c in spleen.rule_out] == ["spleen_injury"]
+    home = told._replace(rule_out=spleen.rule_out)
+    assert contradictions(home, kb) == ["spleen_injury is to rule out, in a self_care report"]

@@ -159,6 +159,15 @@ def test_the_level_is_never_below_a_red_flag_and_no_likely_cause_needs_more(
     assert all(LEVEL_RANK[reason.level] <= level for reason in result.reasons), document
 
 
+@settings(max_examples=300, deadline=None)
+@given(answers_dicts())
+def test_a_report_that_names_a_cause_to_rule_out_is_never_self_care(
+    document: dict[str, Any],
+) -> None:
+    result = assess(parse_answers(document))
+    assert not result.rule_out or result.level != "self_care", document
+
+
 SINGLE_FACT_RULES = [rule for rule in KB.rules if rule.when.single_fact]
 
 

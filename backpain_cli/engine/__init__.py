@@ -121,7 +121,10 @@ def _why(index: Index, made: Decision) -> list[tuple[str, int]]:
     floor = index.rule_rank[made.fired[0]] if made.fired else 0
     found += [("sign", n) for n in made.matched if index.sign_rank[n] > floor]
     found += [("cause", c) for c in made.drivers]
+    found += [("check", c) for c in made.checks]
+    checks = [LEVEL_RANK["see_doctor_soon"]] * len(index.causes)
     rank = {"rule": index.rule_rank, "sign": index.sign_rank, "cause": index.urgency}
+    rank["check"] = checks
     found.sort(key=lambda item: -rank[item[0]][item[1]])  # stable: each kind keeps its order
     return found
 
@@ -152,11 +155,19 @@ def _reasons(
                 tail = "A doctor should check this."
             text = f"You told us about {'; '.join(said)}. {tail}"
             reasons.append(Reason(sign.id, sign.level, text, sign.sources, kind, said))
-        else:
+        elif kind == "cause":
             cause = index.causes[n]
             text = f"Your answers fit {cause.name}, which usually needs {_NEEDS[cause.urgency]}."
             said = tuple(_because(atoms, index, made, n))
             reasons.append(Reason(cause.id, cause.urgency, text, cause.sources, kind, said))
+        else:
+            cause = index.causes[n]
+            text = (
+                "Some of your answers can point to a cause a doctor should rule out: "
+                f"{cause.name}. It is not the most likely cause, but it needs checking."
+            )
+            said = tuple(_because(atoms, index, made, n))
+            reasons.append(Reason(cause.id, "see_doctor_soon", text, cause.sources, kind, said))
     return tuple(reasons)
 
 

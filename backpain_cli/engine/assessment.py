@@ -21,7 +21,7 @@ class Reason(Record):
     level: str
     text: str
     sources: tuple[str, ...]
-    #: "rule" | "sign" | "cause"
+    #: "rule" | "sign" | "cause" (a likely cause) | "check" (a cause to rule out)
     kind: str = "rule"
     #: the answers that made it hold, in the person's words
     because: tuple[str, ...] = ()

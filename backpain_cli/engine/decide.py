@@ -18,6 +18,9 @@
    cause that needs a doctor) whose usual urgency is within the level, by score. So none of
    them usually needs more than the level. `rule_out` are the other causes worth naming: those
    a fired rule points to, and serious ones with real evidence below their threshold.
+5. A report that names a cause to rule out never says to look after the pain at home: a
+   self-care level rises to seeing a doctor soon, with those causes as its reasons, and the
+   lists are made again at that level (which can bring milder causes into `conditions`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ MIN_EVIDENCE = 75
 MIN_SCORE = -600
 #: The rank of self-care: a cause that needs more needs a doctor.
 SELF_CARE = LEVEL_RANK["self_care"]
+SEE_DOCTOR = LEVEL_RANK["see_doctor_soon"]
 #: Advice comes from the causes ranked this high.
 ADVICE_FROM_TOP = 3
 
@@ -51,6 +55,7 @@ class Decision(Record):
     fired: list[int]
     matched: list[int]
     drivers: list[int]  # the likely causes whose urgency lifts the level above rules and signs
+    checks: list[int]  # the causes to rule out that lift the level from self-care to a doctor
     conditions: list[int]
     rule_out: list[int]
     likely: frozenset[int]
@@ -120,7 +125,6 @@ def decide(atoms: Atoms, index: Index) -> Decision:
     rank = max([floor, *(urgency[c] for c in likely)])
     drivers = sorted((c for c in likely if urgency[c] > floor), key=lambda c: (-urgency[c], c))
 
-    serious = index.serious
     shown = [
         c
         for c in candidates
@@ -131,6 +135,43 @@ def decide(atoms: Atoms, index: Index) -> Decision:
             and (specific if urgency[c] > SELF_CARE else clinical).get(c, 0) >= MIN_EVIDENCE
         )
     ]
+    conditions, rule_out = _lists(index, shown, likely, suspected, totals, raw, rank)
+    # A cause a doctor should rule out needs a doctor: a report that names one never says to
+    # look after the pain at home. Those causes are then the reasons for the level.
+    checks: list[int] = []
+    if rank < SEE_DOCTOR and rule_out:
+        checks, rank = rule_out, SEE_DOCTOR
+        conditions, rule_out = _lists(index, shown, likely, suspected, totals, raw, rank)
+
+    return Decision(
+        LEVELS[rank],
+        fired,
+        matched,
+        drivers,
+        checks,
+        conditions,
+        rule_out,
+        frozenset(likely),
+        suspected,
+        totals,
+        raw,
+        excluded,
+        present,
+        _advice(atoms, index, rank, conditions, {*conditions, *rule_out}),
+    )
+
+
+def _lists(
+    index: Index,
+    shown: list[int],
+    likely: set[int],
+    suspected: dict[int, list[int]],
+    totals: list[int],
+    raw: list[int],
+    rank: int,
+) -> tuple[list[int], list[int]]:
+    """The causes shown, as the most likely (`conditions`) and those to rule out, at this level."""
+    serious, urgency = index.serious, index.urgency
     fits = [c for c in shown if c in likely or (not serious[c] and urgency[c] <= rank)]
     # Likely causes first, the most urgent first, as the level rests on them; then by score
     # (for causes a red flag lifted to their threshold, by their own score), then data order.
@@ -146,22 +187,7 @@ def decide(atoms: Atoms, index: Index) -> Decision:
     rule_out = sorted(
         others, key=lambda c: (-urgency[c], c not in suspected, -totals[c], -raw[c], c)
     )[:MAX_RULE_OUT]
-
-    return Decision(
-        LEVELS[rank],
-        fired,
-        matched,
-        drivers,
-        conditions,
-        rule_out,
-        frozenset(likely),
-        suspected,
-        totals,
-        raw,
-        excluded,
-        present,
-        _advice(atoms, index, rank, conditions, {*conditions, *rule_out}),
-    )
+    return conditions, rule_out
 
 
 def _advice(

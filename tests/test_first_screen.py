@@ -73,6 +73,9 @@ def check_first_screen(a: Assessment, shown: str) -> None:
         assert "Finding the cause matters less than getting help now." in words
     else:
         assert "Your answers do not point to one cause in particular." in words
+        if a.level != "self_care" and not a.rule_out:  # then what the level rests on
+            resting = [r for r in a.reasons if r.level == a.level]
+            assert _words(resting[0].text.split(". ")[0]) in words, a.reasons
     for cause in a.rule_out[:1]:  # the serious causes to rule out, one line each
         (line,) = [line for line in lines if line.startswith(f"  - {cause.name}:")]
         after = lines[lines.index(line) + 1]
@@ -132,6 +135,19 @@ def test_every_case_fits_its_first_screen(name: str, case: dict[str, Any]) -> No
     a = run_assessment(case["answers"], region="uk")
     first, _ = screen(a)
     check_first_screen(a, first)
+
+
+def test_with_no_cause_to_show_the_first_screen_says_what_the_level_rests_on() -> None:
+    # Constant dull flank pain and nothing else: same-day care, and no cause to name.
+    a = run_assessment(
+        {"age": 45, "sex": "female", "side": "left", "area": "middle", "pattern": ["constant"]},
+        region="uk",
+    )
+    assert (a.level, a.conditions, a.rule_out) == ("urgent", (), ())
+    words = _words(screen(a)[0])
+    assert "The advice rests on what you told us: - Pain that is there all the time" in words
+    assert "should be checked by a doctor today." in words
+    check_first_screen(a, screen(a)[0])
 
 
 # -- the emergency stop ---------------------------------------------------------------------------

@@ -38,6 +38,8 @@ REGION_NOTE = (
     "--region and one of {codes} (or set BACKPAIN_REGION)."
 )
 NO_CAUSE = "Your answers do not point to one cause in particular."
+#: At most this many reasons for the level on the first screen, when no cause is listed.
+WHY_BRIEFS = 2
 #: At most this many things to do now in the summary.
 DO_NOW = 3
 #: What to call the level a serious cause usually needs, when the report has no line for it.
@@ -178,6 +180,11 @@ def _likely(c: _Context) -> Section:
             blocks += [_brief((_first_sentence(r.text), "")) for r in pointing]
     elif not a.conditions and a.rule_out:
         blocks.append(_para((NO_CAUSE + " But a doctor should rule out the ones below.", "")))
+    elif not a.conditions and a.level != "self_care":
+        # Without a cause to rest on, the level rests on what was said: say so on the first screen.
+        blocks.append(_para((NO_CAUSE + " The advice rests on what you told us:", "")))
+        resting = [r for r in a.reasons if r.level == a.level][:WHY_BRIEFS]
+        blocks += [_item((_first_sentence(r.text), "")) for r in resting]
     elif not a.conditions:
         blocks.append(_para((NO_CAUSE, "")))
     return Section("likely", "Most likely causes (not a diagnosis)", SUMMARY, tuple(blocks))

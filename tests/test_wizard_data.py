@@ -125,6 +125,26 @@ def test_a_man_is_offered_no_option_for_women_only_and_a_woman_none_for_men() ->
     assert "pattern.night_pain" not in man | woman  # split in two for the wizard
 
 
+def test_a_child_is_offered_no_option_about_sex_drugs_smoking_drink_or_work() -> None:
+    grown_up_only = {
+        "symptoms.new_sexual_problems",
+        "symptoms.loss_of_feeling_during_sex",
+        "history.hormone_pill_or_hrt",
+        "history.iv_drug_use",
+        "lifestyle.smoker",
+        "lifestyle.ex_smoker",
+        "lifestyle.heavy_alcohol",
+        "lifestyle.physically_demanding_job",
+    }
+    for sex in ("male", "female"):
+        assert not _offered({"age": 9, "sex": sex}) & grown_up_only
+        assert _offered({"age": 30, "sex": sex}) & grown_up_only
+    adult = _offered({"age": 30, "sex": "male"}) | _offered({"age": 30, "sex": "female"})
+    assert grown_up_only <= adult
+    # the signs a child's pain needs are still asked
+    assert {"symptoms.saddle_numbness", "symptoms.fever"} <= _offered({"age": 9, "sex": "female"})
+
+
 def test_someone_else_is_spoken_of_as_they() -> None:
     texts = [(q.prompt_they, q.help_they) for q in QUESTIONS if q.key != "answering_for"]
     texts += [(c.label_they, "") for q in QUESTIONS for c in q.choices if c.wizard]

@@ -150,6 +150,16 @@ def test_with_no_cause_to_show_the_first_screen_says_what_the_level_rests_on() -
     check_first_screen(a, screen(a)[0])
 
 
+def test_answering_for_someone_else_the_first_screen_says_who_you_means() -> None:
+    answers = {"age": 9, "sex": "female", "side": "left", "area": "middle"}
+    note = '"you" here means the person with the pain.'
+    theirs = run_assessment({**answers, "answering_for": "someone_else"}, region="uk")
+    assert note in _words(screen(theirs)[0])
+    check_first_screen(theirs, screen(theirs)[0])
+    mine = run_assessment({**answers, "answering_for": "myself"}, region="uk")
+    assert note not in _words(render(mine))
+
+
 # -- the emergency stop ---------------------------------------------------------------------------
 
 

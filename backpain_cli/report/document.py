@@ -37,6 +37,7 @@ REGION_NOTE = (
     "We do not know your country, so this report uses {number}. For your own number, add "
     "--region and one of {codes} (or set BACKPAIN_REGION)."
 )
+FOR_SOMEONE_ELSE = 'Answering for someone else: "you" here means the person with the pain.'
 NO_CAUSE = "Your answers do not point to one cause in particular."
 #: At most this many reasons for the level on the first screen, when no cause is listed.
 WHY_BRIEFS = 2
@@ -154,6 +155,8 @@ def _level(c: _Context) -> Section:
     if a.region == "default":
         note = REGION_NOTE.format(number=a.emergency_number, codes=", ".join(REGION_CODES))
         blocks.append(_para((note, "dim")))
+    if "answering_for.someone_else" in a.answers.facts:
+        blocks.append(_para((FOR_SOMEONE_ELSE, "dim")))
     return Section("level", "", SUMMARY, tuple(blocks))
 
 

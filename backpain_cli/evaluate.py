@@ -247,7 +247,8 @@ def contradictions(result: Assessment, kb: Knowledge | None = None) -> list[str]
     - a reason at a level above the one given;
     - a safety-net sign shown as "get help sooner if you notice" that the answers already hold;
     - a cause both among the likely causes and among those to rule out;
-    - a self-care report that names a cause a doctor should rule out.
+    - a self-care report that names a cause a doctor should rule out;
+    - a reason that calls a cause not the most likely while it is listed among the likely ones.
     """
     kb = kb or load_knowledge()
     rank = LEVEL_RANK[result.level]
@@ -270,6 +271,12 @@ def contradictions(result: Assessment, kb: Knowledge | None = None) -> list[str]
     ]
     both = {c.id for c in result.conditions} & {c.id for c in result.rule_out}
     found += [f"{cid} is both likely and to rule out" for cid in sorted(both)]
+    likely = {c.id for c in result.conditions}
+    found += [
+        f"{reason.rule} is a cause to check and a likely cause"
+        for reason in result.reasons
+        if reason.kind == "check" and reason.rule in likely
+    ]
     if rank < LEVEL_RANK["see_doctor_soon"]:
         found += [
             f"{cause.id} is to rule out, in a {result.level} report" for cause in result.rule_out

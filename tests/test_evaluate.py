@@ -211,3 +211,6 @@ def test_the_contradiction_check_can_fail() -> None:
     assert [c.id for c in spleen.rule_out] == ["spleen_injury"]
     home = told._replace(rule_out=spleen.rule_out)
     assert contradictions(home, kb) == ["spleen_injury is to rule out, in a self_care report"]
+    check = next(r for r in spleen.reasons if r.kind == "check")
+    listed = spleen._replace(conditions=(*spleen.conditions, *spleen.rule_out), rule_out=())
+    assert f"{check.rule} is a cause to check and a likely cause" in contradictions(listed, kb)

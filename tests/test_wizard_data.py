@@ -126,7 +126,7 @@ def test_a_man_is_offered_no_option_for_women_only_and_a_woman_none_for_men() ->
 
 
 def test_a_child_is_offered_no_option_about_sex_drugs_smoking_drink_or_work() -> None:
-    grown_up_only = {
+    from_12 = {
         "symptoms.new_sexual_problems",
         "symptoms.loss_of_feeling_during_sex",
         "history.hormone_pill_or_hrt",
@@ -134,15 +134,18 @@ def test_a_child_is_offered_no_option_about_sex_drugs_smoking_drink_or_work() ->
         "lifestyle.smoker",
         "lifestyle.ex_smoker",
         "lifestyle.heavy_alcohol",
-        "lifestyle.physically_demanding_job",
     }
-    for sex in ("male", "female"):
-        assert not _offered({"age": 9, "sex": sex}) & grown_up_only
-        assert _offered({"age": 30, "sex": sex}) & grown_up_only
-    adult = _offered({"age": 30, "sex": "male"}) | _offered({"age": 30, "sex": "female"})
-    assert grown_up_only <= adult
+    from_16 = {"lifestyle.physically_demanding_job"}
+    offered = {
+        age: _offered({"age": age, "sex": "male"}) | _offered({"age": age, "sex": "female"})
+        for age in (9, 11, 12, 15, 16, 30)
+    }
+    for age, shown in offered.items():
+        assert (from_12 <= shown) == (age >= 12), age
+        assert not shown & from_12 or age >= 12, age
+        assert (from_16 <= shown) == (age >= 16), age
     # the signs a child's pain needs are still asked
-    assert {"symptoms.saddle_numbness", "symptoms.fever"} <= _offered({"age": 9, "sex": "female"})
+    assert {"symptoms.saddle_numbness", "symptoms.fever"} <= offered[9]
 
 
 def test_someone_else_is_spoken_of_as_they() -> None:

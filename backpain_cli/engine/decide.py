@@ -54,7 +54,7 @@ class Decision(Record):
     level: str
     fired: list[int]
     matched: list[int]
-    drivers: list[int]  # the likely causes whose urgency lifts the level above rules and signs
+    drivers: list[int]  # the listed likely causes whose urgency lifts the level
     checks: list[int]  # the causes to rule out that lift the level from self-care to a doctor
     conditions: list[int]
     rule_out: list[int]
@@ -137,11 +137,15 @@ def decide(atoms: Atoms, index: Index) -> Decision:
     ]
     conditions, rule_out = _lists(index, shown, likely, suspected, totals, raw, rank)
     # A cause a doctor should rule out needs a doctor: a report that names one never says to
-    # look after the pain at home. Those causes are then the reasons for the level.
+    # look after the pain at home. Those causes are then the reasons for the level: as causes to
+    # check where they stay to rule out, as causes the answers fit where the new level brings
+    # them among the likely ones (a milder cause that needs a doctor's appointment).
     checks: list[int] = []
     if rank < SEE_DOCTOR and rule_out:
-        checks, rank = rule_out, SEE_DOCTOR
+        raised, rank = rule_out, SEE_DOCTOR
         conditions, rule_out = _lists(index, shown, likely, suspected, totals, raw, rank)
+        checks = [c for c in raised if c in rule_out]
+        drivers += [c for c in raised if c in conditions]
 
     return Decision(
         LEVELS[rank],

@@ -122,9 +122,8 @@ def _why(index: Index, made: Decision) -> list[tuple[str, int]]:
     found += [("sign", n) for n in made.matched if index.sign_rank[n] > floor]
     found += [("cause", c) for c in made.drivers]
     found += [("check", c) for c in made.checks]
-    checks = [LEVEL_RANK["see_doctor_soon"]] * len(index.causes)
     rank = {"rule": index.rule_rank, "sign": index.sign_rank, "cause": index.urgency}
-    rank["check"] = checks
+    rank["check"] = [LEVEL_RANK["see_doctor_soon"]] * len(index.causes)  # what a check asks for
     found.sort(key=lambda item: -rank[item[0]][item[1]])  # stable: each kind keeps its order
     return found
 

@@ -269,9 +269,9 @@ def contradictions(result: Assessment, kb: Knowledge | None = None) -> list[str]
         for sign in kb.safety_net
         if sign.text in shown and sign.when(facts, numbers)
     ]
-    both = {c.id for c in result.conditions} & {c.id for c in result.rule_out}
-    found += [f"{cid} is both likely and to rule out" for cid in sorted(both)]
     likely = {c.id for c in result.conditions}
+    both = likely & {c.id for c in result.rule_out}
+    found += [f"{cid} is both likely and to rule out" for cid in sorted(both)]
     found += [
         f"{reason.rule} is a cause to check and a likely cause"
         for reason in result.reasons

@@ -26,7 +26,7 @@ from .assessment import (
     RuleOut,
     SafetyNetGroup,
 )
-from .decide import Decision, decide
+from .decide import SEE_DOCTOR, Decision, decide
 from .index import Index, index_of
 
 __all__ = [
@@ -123,7 +123,7 @@ def _why(index: Index, made: Decision) -> list[tuple[str, int]]:
     found += [("cause", c) for c in made.drivers]
     found += [("check", c) for c in made.checks]
     rank = {"rule": index.rule_rank, "sign": index.sign_rank, "cause": index.urgency}
-    rank["check"] = [LEVEL_RANK["see_doctor_soon"]] * len(index.causes)  # what a check asks for
+    rank["check"] = [SEE_DOCTOR] * len(index.causes)  # what a check asks for
     found.sort(key=lambda item: -rank[item[0]][item[1]])  # stable: each kind keeps its order
     return found
 
@@ -154,19 +154,19 @@ def _reasons(
                 tail = "A doctor should check this."
             text = f"You told us about {'; '.join(said)}. {tail}"
             reasons.append(Reason(sign.id, sign.level, text, sign.sources, kind, said))
-        elif kind == "cause":
+        else:  # a likely cause ("cause") or a cause to rule out ("check")
             cause = index.causes[n]
-            text = f"Your answers fit {cause.name}, which usually needs {_NEEDS[cause.urgency]}."
             said = tuple(_because(atoms, index, made, n))
-            reasons.append(Reason(cause.id, cause.urgency, text, cause.sources, kind, said))
-        else:
-            cause = index.causes[n]
-            text = (
-                "Some of your answers can point to a cause a doctor should rule out: "
-                f"{cause.name}. It is not the most likely cause, but it needs checking."
-            )
-            said = tuple(_because(atoms, index, made, n))
-            reasons.append(Reason(cause.id, "see_doctor_soon", text, cause.sources, kind, said))
+            if kind == "cause":
+                level = cause.urgency
+                text = f"Your answers fit {cause.name}, which usually needs {_NEEDS[level]}."
+            else:
+                level = "see_doctor_soon"
+                text = (
+                    "Some of your answers can point to a cause a doctor should rule out: "
+                    f"{cause.name}. It is not the most likely cause, but it needs checking."
+                )
+            reasons.append(Reason(cause.id, level, text, cause.sources, kind, said))
     return tuple(reasons)
 
 

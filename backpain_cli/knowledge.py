@@ -65,7 +65,7 @@ KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "rules.toml": frozenset({"rule"}),
-    "rule": frozenset({"id", "level", "when", "reason", "sources", "suspects"}),
+    "rule": frozenset({"id", "level", "when", "reason", "sources", "suspects", "rule_out"}),
     "condition": frozenset(
         {
             "id", "name", "group", "summary", "urgency", "see_doctor", "urgent_if", "prior",
@@ -549,6 +549,7 @@ class Rule(Record):
     reason: str
     sources: tuple[str, ...]
     suspects: tuple[str, ...]
+    rule_out: tuple[str, ...]  # named to rule out; unlike `suspects`, not lifted to threshold
 
 
 class Feature(Record):
@@ -793,9 +794,13 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
             entry["when"], questions, where, "adding an answer must never lower the urgency"
         )
         suspects = _strings(entry.get("suspects", [owner] if owner else []), where)
-        for cid in suspects:
-            if cid not in conditions:
-                raise KnowledgeError(f"{where}: unknown condition {cid!r} in suspects")
+        rule_out = _strings(entry.get("rule_out", []), where)
+        for key, cids in (("suspects", suspects), ("rule_out", rule_out)):
+            for cid in cids:
+                if cid not in conditions:
+                    raise KnowledgeError(f"{where}: unknown condition {cid!r} in {key}")
+        if set(suspects) & set(rule_out):
+            raise KnowledgeError(f"{where}: a condition is in both suspects and rule_out")
         rules.append(
             Rule(
                 entry["id"],
@@ -804,6 +809,7 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
                 entry["reason"],
                 cited(_strings(entry["sources"], where), where),
                 suspects,
+                rule_out,
             )
         )
 

@@ -147,6 +147,64 @@ def test_inflammatory_back_pain_at_20_is_not_spine_cancer() -> None:
     assert "spinal_malignancy" not in listed(answers)
 
 
+#: Night pain that changing position does not help, for two months at 43, with nothing else to
+#: explain it (a published case of myeloma, walked through the wizard).
+NIGHT_PAIN_43 = {
+    "age": 43,
+    "sex": "female",
+    "side": "left",
+    "area": "lower",
+    "onset": "gradual",
+    "duration_days": 60,
+    "character": ["dull_ache"],
+    "pattern": ["wakes_at_night", "constant", "getting_worse"],
+}
+
+
+def test_a_warning_sign_names_its_causes_to_rule_out_without_making_them_likely(
+    kb: Knowledge,
+) -> None:
+    """Night pain is a red flag for cancer and infection in the spine (Finucane 2020) but, alone,
+    a poor test for either (Henschke 2013): the report names both for a doctor to rule out, and
+    their scores are not lifted to their thresholds."""
+    made = decision(parse_answers(NIGHT_PAIN_43), kb)
+    index = index_of(kb)
+    names = [cause.id for cause in index.causes]
+    to_rule_out = [names[c] for c in made.rule_out]
+    assert {"spinal_malignancy", "spinal_infection"} <= set(to_rule_out)
+    for cid in ("spinal_malignancy", "spinal_infection"):
+        c = names.index(cid)
+        assert c not in made.likely
+        assert made.scores[c] == made.raw[c] < index.thresholds[c]
+    assert made.level == "urgent"
+
+
+def test_a_warning_sign_a_likely_cause_accounts_for_names_nothing_more() -> None:
+    """The same night pain inside a pattern of inflammatory back pain is that pattern's own
+    sign (NICE NG65): cancer and infection are not named beside it."""
+    answers = {
+        **NIGHT_PAIN_43,
+        "age": 30,
+        "duration_days": 200,
+        "pattern": ["wakes_at_night", "constant", "morning_stiffness_over_30_min"],
+        "character": ["stiffness"],
+    }
+    assert ids(answers)[0] == "axial_spondyloarthritis"
+    assert not {"spinal_malignancy", "spinal_infection"} & listed(answers)
+
+
+def test_night_pain_in_a_child_names_an_infection_or_a_growth() -> None:
+    """Children's pathways (CAHS WA, Frosch 2022): pain that wakes a child is a red flag,
+    whether or not it eases on moving."""
+    result = run_assessment(
+        {"age": 5, "side": "centre", "area": "lower", "pattern": ["wakes_at_night"]}
+    )
+    assert result.level == "urgent"
+    assert {"spinal_malignancy", "spinal_infection"} <= {c.id for c in result.rule_out} | {
+        c.id for c in result.conditions
+    }
+
+
 def test_impossible_causes_are_never_shown() -> None:
     """Clinical brief: sex and age make a cause impossible (ectopic pregnancy in a male)."""
     shown = listed(

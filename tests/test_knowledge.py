@@ -147,6 +147,25 @@ def test_a_broken_rule_is_a_load_error(
         load_knowledge(data_copy)
 
 
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ('rule_out = ["no_such_cause"]', "unknown condition 'no_such_cause' in rule_out"),
+        (
+            'suspects = ["spinal_infection"]\nrule_out = ["spinal_infection"]',
+            "in both suspects and rule_out",
+        ),
+    ],
+)
+def test_a_rule_naming_a_cause_to_rule_out_is_checked(
+    data_copy: Path, extra: str, words: str
+) -> None:
+    rule = RULE.format(when="symptoms.fever", sources='"nhs_back_pain"') + extra + "\n"
+    append(data_copy / "rules.toml", rule)
+    with pytest.raises(KnowledgeError, match=words):
+        load_knowledge(data_copy)
+
+
 def test_a_condition_without_a_source_is_a_load_error(data_copy: Path) -> None:
     path = data_copy / "conditions" / "muscle_strain.toml"
     text = path.read_text(encoding="utf-8")

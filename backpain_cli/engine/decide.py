@@ -3,7 +3,10 @@
 1. Every cause scores its prior plus the weights of its features present (ln odds, added as
    whole hundredths). A red flag (urgency rule) that sends the person to the care a cause
    usually needs lifts that cause's score to at least its threshold: the guideline's call to
-   act says the cause is at least that likely.
+   act says the cause is at least that likely. A warning sign of several causes that makes none
+   of them likely by itself (a rule's `rule_out`) names them to rule out without lifting them,
+   unless a likely cause accounts for it (a feature of its own present, itself evidence, reads
+   the sign).
 2. A cause is *likely* when its score reaches its threshold, the score at which it must be acted
    on (lower for the dangerous causes: the threshold approach, Pauker and Kassirer 1980), with
    evidence of its own: an answer specific to it, or a red flag that points to it. Who the
@@ -117,6 +120,25 @@ def decide(atoms: Atoms, index: Index) -> Decision:
         and (c in specific or c in suspected)
         and c not in index.exclusion_causes
     }
+    # A warning sign of several causes (night pain, say) names them for a doctor to rule out,
+    # without lifting their scores, unless a likely cause accounts for it: one of its own
+    # features present, itself evidence (MIN_EVIDENCE), reads it (night pain in a pattern of
+    # inflammatory back pain).
+    accounted = {
+        fact
+        for n in found
+        if weights[n][3] >= MIN_EVIDENCE and weights[n][0] in likely
+        for fact in index.feature_facts[n]
+        if fact in atoms
+    }
+    for rule in fired:
+        if index.warns_of[rule] and accounted.isdisjoint(index.rule_facts[rule]):
+            for cause in index.warns_of[rule]:
+                if cause not in excluded:
+                    suspected.setdefault(cause, []).append(rule)
+                    candidates.add(cause)
+                    if totals[cause] >= thresholds[cause]:
+                        likely.add(cause)
     # A diagnosis of exclusion (non-specific back pain, say) is what is left when the signs of
     # other causes are absent: likely on its score alone, but never beside a red flag or a
     # likely cause that needs same-day care or more.

@@ -146,6 +146,10 @@ class Index:
         )
         self.sign_rank = [LEVEL_RANK[sign.level] for sign in self.signs]
         self.suspects = [[self.place[cid] for cid in rule.suspects] for rule in self.rules]
+        #: the causes each rule is a warning sign of, to rule out (its `rule_out`)
+        self.warns_of = [[self.place[cid] for cid in rule.rule_out] for rule in self.rules]
+        #: the answers each rule reads
+        self.rule_facts = [rule.when.facts for rule in self.rules]
         # (each cause's features come strongest first, as the loader sorts them)
         pairs = [(n, feature) for n, cause in enumerate(self.causes) for feature in cause.features]
         self.features: list[Feature] = [
@@ -160,6 +164,8 @@ class Index:
         quoted = kb.questions.quoted
         asked = {fact: n for n, fact in enumerate(quoted)}  # the facts in the questions' order
         self.said_as = [_said_as(f.when, f.label, f.weight, quoted, asked) for _n, f in pairs]
+        #: the answers each feature reads
+        self.feature_facts = [f.when.facts for _n, f in pairs]
         #: each feature as it is added up: its cause, its weight, and what it adds to the
         #: cause's specific and clinical evidence (only a weight for the cause counts)
         self.weights = [

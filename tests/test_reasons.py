@@ -97,6 +97,7 @@ VOCABULARY: dict[str, Stands] = {
     r"upper or middle back": facts("area.upper", "area.middle"),
     r"middle back|below the ribs": facts("area.middle"),
     r"lower back": facts("area.lower"),
+    r"low down": facts("area.lower", "radiates_to.groin"),
     r"on one side|in one side": facts("side.left", "side.right"),
     r"on the left|the left side": facts("side.left"),
     r"on the right|the right ribs|under the right": facts("side.right"),

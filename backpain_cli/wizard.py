@@ -401,14 +401,9 @@ class Wizard:
     def describe(self, question: Question) -> str:
         """The answer to a question in the person's words."""
         value = self.answers.get(question.key)
-        if question.type == "multi":
-            own = [c.label for c in question.choices if c.id in (value or [])]
-            return "; ".join(own) if own else NONE_OF_THESE.lower()
-        if value is None:
+        if value is None and question.type != "multi":
             return "not answered"
-        if question.type == "choice":
-            return self.kb.questions.labels[f"{question.key}.{value}"]
-        return question.words(value)
+        return self._words(question, value)
 
     # -- one question ----------------------------------------------------------------------------
 
@@ -438,13 +433,19 @@ class Wizard:
         return answer
 
     def _words(self, question: Question, answer: Any) -> str:
+        """An answer as the options said it: about "them" when answering for someone else."""
+        if question.type == "multi":
+            labels = [
+                c.label_they if self.they else c.label
+                for c in question.choices
+                if c.id in (answer or [])
+            ]
+            return "; ".join(labels) if labels else NONE_OF_THESE.lower()
         if answer is None:
             return "skipped"
-        if question.type == "multi":
-            labels = [c.label for c in question.choices if c.id in answer]
-            return "; ".join(labels) if labels else NONE_OF_THESE.lower()
         if question.type == "choice":
-            return self.kb.questions.labels[f"{question.key}.{answer}"]
+            chosen = next(c for c in question.choices if c.id == answer)
+            return chosen.label_they if self.they else chosen.label
         return question.words(answer)
 
     def _type_number(self, ask: Asking, question: Question, current: Any) -> Any:

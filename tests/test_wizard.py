@@ -207,7 +207,7 @@ def test_someone_answering_for_another_person_is_asked_about_them(tmp_path: Path
     term.answer_line("What does the pain feel like?", "1")
     term.answer_line("Does the pain spread anywhere?", "0")
     term.answer_line("When is the pain worse, or better?", "0")
-    term.answer_line("it wakes them at night", "0")
+    term.answer_line("it wakes them at night", "1")
     term.answer_line("Do any of these apply to them?", "2")
     term.answer_line("And any of these: medicines", "0")
     term.answer_line("Which of these describe their daily life?", "0")
@@ -216,6 +216,9 @@ def test_someone_answering_for_another_person_is_asked_about_them(tmp_path: Path
     said = term.transcript()
     assert "their blood" not in said and "How old are you?" not in said
     assert "Your answer: 2 months" in said
+    # each answer is said back as its option said it, about them (here and on the review screen)
+    assert "Your answer: it wakes them at night" in said
+    assert "wakes you" not in said
     assert (tmp_path / "report.txt").read_text().strip()
 
 

@@ -4,9 +4,9 @@
    whole hundredths). A red flag (urgency rule) that sends the person to the care a cause
    usually needs lifts that cause's score to at least its threshold: the guideline's call to
    act says the cause is at least that likely. A warning sign of several causes that makes none
-   of them likely by itself (a rule's `rule_out`) names them to rule out without lifting them,
-   unless a likely cause accounts for it (a feature of its own present, itself evidence, reads
-   the sign).
+   of them likely by itself (a rule's `rule_out`) names them to rule out, never lifting them or
+   counting as evidence that they are likely, unless a likely cause accounts for it (a feature
+   of its own present, itself evidence, reads the sign).
 2. A cause is *likely* when its score reaches its threshold, the score at which it must be acted
    on (lower for the dangerous causes: the threshold approach, Pauker and Kassirer 1980), with
    evidence of its own: an answer specific to it, or a red flag that points to it. Who the
@@ -121,9 +121,10 @@ def decide(atoms: Atoms, index: Index) -> Decision:
         and c not in index.exclusion_causes
     }
     # A warning sign of several causes (night pain, say) names them for a doctor to rule out,
-    # without lifting their scores, unless a likely cause accounts for it: one of its own
-    # features present, itself evidence (MIN_EVIDENCE), reads it (night pain in a pattern of
-    # inflammatory back pain).
+    # without lifting their scores or making them likely, unless a likely cause accounts for
+    # it: one of its own features present, itself evidence (MIN_EVIDENCE), reads it (night pain
+    # in a pattern of inflammatory back pain). As it makes nothing likely, it cannot change the
+    # level, and a later answer that accounts for it cannot lower one.
     accounted = {
         fact
         for n in found
@@ -137,8 +138,6 @@ def decide(atoms: Atoms, index: Index) -> Decision:
                 if cause not in excluded:
                     suspected.setdefault(cause, []).append(rule)
                     candidates.add(cause)
-                    if totals[cause] >= thresholds[cause]:
-                        likely.add(cause)
     # A diagnosis of exclusion (non-specific back pain, say) is what is left when the signs of
     # other causes are absent: likely on its score alone, but never beside a red flag or a
     # likely cause that needs same-day care or more.

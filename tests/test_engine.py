@@ -193,6 +193,18 @@ def test_a_warning_sign_a_likely_cause_accounts_for_names_nothing_more() -> None
     assert not {"spinal_malignancy", "spinal_infection"} & listed(answers)
 
 
+def test_a_fever_names_an_infection_in_the_spine_unless_the_kidney_accounts_for_it() -> None:
+    """A fever with back pain is a red flag for an infection in the spine as well as the kidney
+    (Finucane 2020): named to rule out, unless the answers point to the kidney on their own (a
+    fever with pain passing urine, NICE CKS pyelonephritis)."""
+    fever = {"age": 35, "sex": "male", "side": "centre", "area": "lower", "symptoms": ["fever"]}
+    assert "spinal_infection" in {c.id for c in run_assessment(fever).rule_out}
+    kidney = {**fever, "side": "left", "area": "middle"}
+    kidney["symptoms"] = ["fever", "painful_urination"]
+    assert ids(kidney)[0] == "kidney_infection"
+    assert "spinal_infection" not in listed(kidney)
+
+
 def test_night_pain_in_a_child_names_an_infection_or_a_growth() -> None:
     """Children's pathways (CAHS WA, Frosch 2022): pain that wakes a child is a red flag,
     whether or not it eases on moving."""

@@ -5,8 +5,8 @@
    usually needs lifts that cause's score to at least its threshold: the guideline's call to
    act says the cause is at least that likely. A warning sign of several causes that makes none
    of them likely by itself (a rule's `rule_out`) names them to rule out, never lifting them or
-   counting as evidence that they are likely, unless a likely cause accounts for it (a feature
-   of its own present, itself evidence, reads the sign).
+   counting as evidence that they are likely, unless a likely cause with an answer specific to
+   it accounts for the sign (a feature of its own present, itself evidence, reads it).
 2. A cause is *likely* when its score reaches its threshold, the score at which it must be acted
    on (lower for the dangerous causes: the threshold approach, Pauker and Kassirer 1980), with
    evidence of its own: an answer specific to it, or a red flag that points to it. Who the
@@ -122,13 +122,14 @@ def decide(atoms: Atoms, index: Index) -> Decision:
     }
     # A warning sign of several causes (night pain, say) names them for a doctor to rule out,
     # without lifting their scores or making them likely, unless a likely cause accounts for
-    # it: one of its own features present, itself evidence (MIN_EVIDENCE), reads it (night pain
-    # in a pattern of inflammatory back pain). As it makes nothing likely, it cannot change the
-    # level, and a later answer that accounts for it cannot lower one.
+    # it: one with an answer specific to it, and a feature of its own present, itself evidence
+    # (MIN_EVIDENCE), that reads the sign (night pain in a pattern of inflammatory back pain; a
+    # fever with pain passing urine). As it makes nothing likely, it cannot change the level,
+    # and a later answer that accounts for it cannot lower one.
     accounted = {
         fact
         for n in found
-        if weights[n][3] >= MIN_EVIDENCE and weights[n][0] in likely
+        if weights[n][3] >= MIN_EVIDENCE and weights[n][0] in likely and weights[n][0] in specific
         for fact in index.feature_facts[n]
         if fact in atoms
     }

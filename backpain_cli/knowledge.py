@@ -801,6 +801,11 @@ def _load_knowledge(root: Any) -> Knowledge:  # Any: a Traversable, hashable in 
                     raise KnowledgeError(f"{where}: unknown condition {cid!r} in {key}")
         if set(suspects) & set(rule_out):
             raise KnowledgeError(f"{where}: a condition is in both suspects and rule_out")
+        for cid in rule_out:
+            if conditions[cid].diagnosis_of_exclusion:
+                raise KnowledgeError(
+                    f"{where}: {cid!r} is a diagnosis of exclusion, never one to rule out"
+                )
         rules.append(
             Rule(
                 entry["id"],

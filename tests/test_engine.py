@@ -179,6 +179,68 @@ def test_a_warning_sign_names_its_causes_to_rule_out_without_making_them_likely(
     assert made.level == "urgent"
 
 
+def test_a_warned_of_cause_above_its_threshold_is_still_only_to_rule_out(kb: Knowledge) -> None:
+    """At 55, constant mid-back pain that wakes her, for two months: cancer in the spine scores
+    above its threshold on who she is and where it hurts, with no answer specific to it. Night
+    pain names it to rule out, never as a likely cause, and the level is the red flag's."""
+    answers = {
+        "age": 55,
+        "sex": "female",
+        "side": "centre",
+        "area": "middle",
+        "onset": "gradual",
+        "duration_days": 60,
+        "pattern": ["wakes_at_night", "constant"],
+    }
+    made = decision(parse_answers(answers), kb)
+    index = index_of(kb)
+    cancer = [cause.id for cause in index.causes].index("spinal_malignancy")
+    assert made.raw[cancer] >= index.thresholds[cancer]  # so the next lines can fail
+    assert cancer not in made.likely and cancer in made.rule_out
+    assert made.level == "urgent"
+
+
+def test_a_warning_sign_names_a_warned_of_cause_above_its_threshold_whatever_accounts() -> None:
+    """At 58, inflammatory back pain that wakes him and is getting worse: the pattern makes axial
+    spondyloarthritis likely, but cancer in the spine scores above its own threshold, so night
+    pain still names it (new inflammatory pain at 58 is not the usual picture, NICE NG65)."""
+    answers = {
+        "age": 58,
+        "sex": "male",
+        "side": "centre",
+        "area": "middle",
+        "duration_days": 200,
+        "character": ["stiffness"],
+        "pattern": [
+            "morning_stiffness_over_30_min",
+            "better_with_exercise",
+            "wakes_at_night",
+            "no_ease_changing_position",
+            "getting_worse",
+        ],
+    }
+    assert "spinal_malignancy" in {c.id for c in run_assessment(answers).rule_out}
+
+
+def test_a_warned_of_cause_does_not_account_for_its_own_warning_sign() -> None:
+    """A 9-year-old with a weak immune system, a fever and pain that wakes him: the infection in
+    the spine is likely, and its signs include waking at night, but the night pain warns of a
+    growth as well, so both are named."""
+    result = run_assessment(
+        {
+            "age": 9,
+            "sex": "male",
+            "side": "centre",
+            "area": "lower",
+            "symptoms": ["fever"],
+            "pattern": ["wakes_at_night"],
+            "duration_days": 21,
+            "history": ["immunosuppressed"],
+        }
+    )
+    assert "spinal_malignancy" in {c.id for c in result.rule_out}
+
+
 def test_a_warning_sign_a_likely_cause_accounts_for_names_nothing_more() -> None:
     """The same night pain inside a pattern of inflammatory back pain is that pattern's own
     sign (NICE NG65): cancer and infection are not named beside it."""

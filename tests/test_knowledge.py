@@ -155,6 +155,7 @@ def test_a_broken_rule_is_a_load_error(
             'suspects = ["spinal_infection"]\nrule_out = ["spinal_infection"]',
             "in both suspects and rule_out",
         ),
+        ('rule_out = ["muscle_strain"]', "a diagnosis of exclusion, never one to rule out"),
     ],
 )
 def test_a_rule_naming_a_cause_to_rule_out_is_checked(

@@ -5,8 +5,9 @@
    usually needs lifts that cause's score to at least its threshold: the guideline's call to
    act says the cause is at least that likely. A warning sign of several causes that makes none
    of them likely by itself (a rule's `rule_out`) names them to rule out, never lifting them or
-   counting as evidence that they are likely, unless a likely cause with an answer specific to
-   it accounts for the sign (a feature of its own present, itself evidence, reads it).
+   counting as evidence that they are likely, unless another likely cause with an answer
+   specific to it accounts for the sign (a feature of its own present, itself evidence, reads
+   it) and their own scores stay below their thresholds.
 2. A cause is *likely* when its score reaches its threshold, the score at which it must be acted
    on (lower for the dangerous causes: the threshold approach, Pauker and Kassirer 1980), with
    evidence of its own: an answer specific to it, or a red flag that points to it. Who the
@@ -121,24 +122,27 @@ def decide(atoms: Atoms, index: Index) -> Decision:
         and c not in index.exclusion_causes
     }
     # A warning sign of several causes (night pain, say) names them for a doctor to rule out,
-    # without lifting their scores or making them likely, unless a likely cause accounts for
-    # it: one with an answer specific to it, and a feature of its own present, itself evidence
-    # (MIN_EVIDENCE), that reads the sign (night pain in a pattern of inflammatory back pain; a
-    # fever with pain passing urine). As it makes nothing likely, it cannot change the level,
-    # and a later answer that accounts for it cannot lower one.
-    accounted = {
-        fact
-        for n in found
-        if weights[n][3] >= MIN_EVIDENCE and weights[n][0] in likely and weights[n][0] in specific
-        for fact in index.feature_facts[n]
-        if fact in atoms
-    }
+    # without lifting their scores or making them likely, unless another likely cause accounts
+    # for it: one with an answer specific to it, and a feature of its own present, itself
+    # evidence (MIN_EVIDENCE), that reads the sign (night pain in a pattern of inflammatory back
+    # pain; a fever with pain passing urine). A warned-of cause whose own score reaches its
+    # threshold is named all the same. As this makes nothing likely, it cannot change the level,
+    # and a later answer that accounts for the sign cannot lower one.
+    reads: dict[int, set[str]] = {}  # a likely cause with evidence of its own -> what it reads
+    for n in found:
+        cause, _weight, _specific, for_clinical = weights[n]
+        if for_clinical >= MIN_EVIDENCE and cause in likely and cause in specific:
+            reads.setdefault(cause, set()).update(index.feature_facts[n] & atoms)
     for rule in fired:
-        if index.warns_of[rule] and accounted.isdisjoint(index.rule_facts[rule]):
-            for cause in index.warns_of[rule]:
-                if cause not in excluded:
-                    suspected.setdefault(cause, []).append(rule)
-                    candidates.add(cause)
+        warned = index.warns_of[rule]
+        sign = index.rule_facts[rule]
+        accounted = any(not sign.isdisjoint(read) for c, read in reads.items() if c not in warned)
+        for cause in warned:
+            if cause not in excluded and (not accounted or totals[cause] >= thresholds[cause]):
+                rules = suspected.setdefault(cause, [])
+                rules.append(rule)
+                rules.sort()  # as the index has them: highest level first
+                candidates.add(cause)
     # A diagnosis of exclusion (non-specific back pain, say) is what is left when the signs of
     # other causes are absent: likely on its score alone, but never beside a red flag or a
     # likely cause that needs same-day care or more.

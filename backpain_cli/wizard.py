@@ -401,8 +401,8 @@ class Wizard:
     def describe(self, question: Question) -> str:
         """The answer to a question in the person's words."""
         value = self.answers.get(question.key)
-        if value is None and question.type != "multi":
-            return "not answered"
+        if value is None:
+            return NONE_OF_THESE.lower() if question.type == "multi" else "not answered"
         return self._words(question, value)
 
     # -- one question ----------------------------------------------------------------------------
@@ -434,15 +434,13 @@ class Wizard:
 
     def _words(self, question: Question, answer: Any) -> str:
         """An answer as the options said it: about "them" when answering for someone else."""
-        if question.type == "multi":
-            labels = [
-                c.label_they if self.they else c.label
-                for c in question.choices
-                if c.id in (answer or [])
-            ]
-            return "; ".join(labels) if labels else NONE_OF_THESE.lower()
         if answer is None:
             return "skipped"
+        if question.type == "multi":
+            labels = [
+                c.label_they if self.they else c.label for c in question.choices if c.id in answer
+            ]
+            return "; ".join(labels) if labels else NONE_OF_THESE.lower()
         if question.type == "choice":
             chosen = next(c for c in question.choices if c.id == answer)
             return chosen.label_they if self.they else chosen.label

@@ -128,12 +128,13 @@ def decide(atoms: Atoms, index: Index) -> Decision:
     # pain; a fever with pain passing urine). A warned-of cause whose own score reaches its
     # threshold is named all the same. As this makes nothing likely, it cannot change the level,
     # and a later answer that accounts for the sign cannot lower one.
+    warnings = [rule for rule in fired if index.warns_of[rule]]
     reads: dict[int, set[str]] = {}  # a likely cause with evidence of its own -> what it reads
-    for n in found:
+    for n in found if warnings else ():
         cause, _weight, _specific, for_clinical = weights[n]
         if for_clinical >= MIN_EVIDENCE and cause in likely and cause in specific:
             reads.setdefault(cause, set()).update(index.feature_facts[n] & atoms)
-    for rule in fired:
+    for rule in warnings:
         warned = index.warns_of[rule]
         sign = index.rule_facts[rule]
         accounted = any(not sign.isdisjoint(read) for c, read in reads.items() if c not in warned)

@@ -46,12 +46,12 @@ def test_a_walk_as_a_man_offers_nothing_for_women_and_ends_in_a_report(tmp_path:
     term.pick("Which side of your back hurts?", "pain on the right")
     term.pick("Where on your back is the pain worst?", "pain in the lower back")
     seen: list[str] = []
-    for prompt in ("Have you noticed any of these, new or sudden?",):
+    for prompt in ("Have you noticed any of these, new, sudden or getting worse?",):
         seen += shown_for(term, prompt)
         assert any("erection" in option for option in seen)
         term.tick(prompt)
     for prompt in (
-        "And any of these, new or sudden?",
+        "And any of these, new, sudden or getting worse?",
         "Have you had any of these with the pain?",
     ):
         seen += shown_for(term, prompt)
@@ -119,11 +119,13 @@ def test_a_woman_is_asked_about_pregnancy_from_a_neutral_start_and_sees_her_opti
     term.pick("Are you pregnant, or could you be?", "not pregnant")
     term.pick("Which side of your back hurts?", "pain on the left")
     term.pick("Where on your back is the pain worst?", "pain in the lower back")
-    nerves = shown_for(term, "Have you noticed any of these, new or sudden?")
+    nerves = shown_for(term, "Have you noticed any of these, new, sudden or getting worse?")
     assert "new loss of feeling in the genitals during sex" in nerves
     assert not [option for option in nerves if "erection" in option]
-    term.tick("Have you noticed any of these, new or sudden?")
-    assert "bleeding from the vagina" in shown_for(term, "And any of these, new or sudden?")
+    term.tick("Have you noticed any of these, new, sudden or getting worse?")
+    assert "bleeding from the vagina" in shown_for(
+        term, "And any of these, new, sudden or getting worse?"
+    )
     term.child.send(STOP)
     assert term.finish() == 130
     saved = json.loads((tmp_path / "answers.json").read_text())
@@ -141,8 +143,8 @@ def test_every_list_fits_the_screen_with_its_question(tmp_path: Path) -> None:
     term.pick("Which side of your back hurts?", "pain on the left")
     term.pick("Where on your back is the pain worst?", "pain in the lower back")
     for prompt in (
-        "Have you noticed any of these, new or sudden?",
-        "And any of these, new or sudden?",
+        "Have you noticed any of these, new, sudden or getting worse?",
+        "And any of these, new, sudden or getting worse?",
         "Have you had any of these with the pain?",
     ):
         options = shown_for(term, prompt)
@@ -180,7 +182,7 @@ def test_enter_on_an_option_with_nothing_ticked_says_how_to_tick(tmp_path: Path)
     under it says how to tick, and it stays on screen in the longest list."""
     term = Terminal(tmp_path)
     to_the_alarms(term)
-    prompt = "Have you noticed any of these, new or sudden?"
+    prompt = "Have you noticed any of these, new, sudden or getting worse?"
     term.move_to(prompt, "unable to walk")
     term.child.send(ENTER)
     term.see("Space ticks an answer, then Enter. Or go to 'None of these'.")
@@ -196,8 +198,8 @@ def test_someone_answering_for_another_person_is_asked_about_them(tmp_path: Path
     term.answer_line("What sex were they assigned at birth?", "1")
     term.answer_line("Which side of their back hurts?", "4")
     term.answer_line("Where on their back is the pain worst?", "2")
-    term.answer_line("Have they noticed any of these, new or sudden?", "0")
-    term.answer_line("And any of these, new or sudden?", "0")
+    term.answer_line("Have they noticed any of these, new, sudden or getting worse?", "0")
+    term.answer_line("And any of these, new, sudden or getting worse?", "0")
     term.answer_line("Have they had any of these with the pain?", "0")
     term.answer_line("Any problems when they pass urine", "0")
     term.answer_line("How did the pain start?", "3")
@@ -275,8 +277,8 @@ def test_a_bad_number_is_refused_with_a_message_and_the_wizard_goes_on(tmp_path:
 def test_durations_are_said_in_words_and_stored_in_days(tmp_path: Path) -> None:
     term = Terminal(tmp_path, "--save-answers", "a.json")
     to_the_alarms(term)
-    term.tick("Have you noticed any of these, new or sudden?")
-    term.tick("And any of these, new or sudden?")
+    term.tick("Have you noticed any of these, new, sudden or getting worse?")
+    term.tick("And any of these, new, sudden or getting worse?")
     term.tick("Have you had any of these with the pain?")
     term.tick("Any problems when you pass urine (pee)?")
     term.pick("How did the pain start?", "the pain came on slowly, over weeks or months")
@@ -297,8 +299,10 @@ def test_durations_are_said_in_words_and_stored_in_days(tmp_path: Path) -> None:
 def test_ctrl_c_saves_and_resume_says_so_and_asks_only_what_is_missing(tmp_path: Path) -> None:
     term = Terminal(tmp_path, "--save-answers", "answers.json")
     to_the_alarms(term, age="52")
-    term.tick("Have you noticed any of these, new or sudden?")  # none: must not be asked again
-    term.prompt("And any of these, new or sudden?")
+    term.tick(
+        "Have you noticed any of these, new, sudden or getting worse?"
+    )  # none: must not be asked again
+    term.prompt("And any of these, new, sudden or getting worse?")
     term.child.send(STOP)
     term.said("saved in answers.json")
     term.said("Carry on later with: backpain assess --resume answers.json")
@@ -311,9 +315,9 @@ def test_ctrl_c_saves_and_resume_says_so_and_asks_only_what_is_missing(tmp_path:
     # Doing exactly what it says, and stopping again: saved again, to the same file.
     term = Terminal(tmp_path, "--resume", "answers.json")
     term.said("Carrying on from answers.json: 6 questions answered")
-    term.prompt("And any of these, new or sudden?")  # the first question asked
+    term.prompt("And any of these, new, sudden or getting worse?")  # the first question asked
     assert "Have you noticed any of these" not in term.transcript()
-    term.tick("And any of these, new or sudden?")
+    term.tick("And any of these, new, sudden or getting worse?")
     term.prompt("Have you had any of these with the pain?")
     term.child.send(STOP)
     term.said("saved in answers.json")
@@ -424,7 +428,7 @@ def test_ctrl_b_goes_back_and_the_answer_can_be_changed(tmp_path: Path) -> None:
     term.pick("Are you pregnant, or could you be?", "not pregnant")
     term.pick("Which side of your back hurts?", "pain on the left")
     term.pick("Where on your back is the pain worst?", "pain in the lower back")
-    term.prompt("Have you noticed any of these, new or sudden?")
+    term.prompt("Have you noticed any of these, new, sudden or getting worse?")
     term.child.send(STOP)
     assert term.finish() == 130
     saved = json.loads((tmp_path / "answers.json").read_text())
@@ -436,7 +440,10 @@ def test_an_alarm_answer_shows_the_emergency_message_at_once(tmp_path: Path) -> 
     start(term, "30")
     term.pick("Which side of your back hurts?", "pain in the middle, over the spine")
     term.pick("Where on your back is the pain worst?", "pain in the lower back")
-    term.tick("Have you noticed any of these, new or sudden?", "numbness around the genitals")
+    term.tick(
+        "Have you noticed any of these, new, sudden or getting worse?",
+        "numbness around the genitals",
+    )
     term.see("EMERGENCY")
     term.see("Call 999 now")
     term.see("Keep answering while you wait for help?")
@@ -454,11 +461,14 @@ def test_yes_to_keep_answering_waits_for_enter(tmp_path: Path) -> None:
     start(term, "30")
     term.pick("Which side of your back hurts?", "pain in the middle, over the spine")
     term.pick("Where on your back is the pain worst?", "pain in the lower back")
-    term.tick("Have you noticed any of these, new or sudden?", "numbness around the genitals")
+    term.tick(
+        "Have you noticed any of these, new, sudden or getting worse?",
+        "numbness around the genitals",
+    )
     term.see("Keep answering while you wait for help?")
     term.child.send("y")
     term.child.send("\r")
-    term.prompt("And any of these, new or sudden?")
+    term.prompt("And any of these, new, sudden or getting worse?")
     term.child.send(STOP)
     assert term.finish() == 130
     saved = json.loads((tmp_path / "answers.json").read_text())

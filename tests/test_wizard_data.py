@@ -85,10 +85,10 @@ def test_a_new_id_counts_wherever_the_id_it_stands_beside_counts(
             assert new in text, f"{where}: {text!r} names {old} without {new}"
 
 
-def test_every_alarm_question_is_asked_as_new_or_sudden() -> None:
+def test_every_alarm_question_is_asked_as_new_sudden_or_getting_worse() -> None:
     alarms = [q for q in QUESTIONS if q.alarm]
     assert len(alarms) >= 2
-    assert all("new or sudden" in q.prompt for q in alarms)
+    assert all("new, sudden or getting worse" in q.prompt for q in alarms)
     assert not any("right now" in q.prompt for q in alarms)
 
 

@@ -161,7 +161,7 @@ def _reasons(
                 level = cause.urgency
                 text = f"Your answers fit {cause.name}, which usually needs {_NEEDS[level]}."
             else:
-                level = "see_doctor_soon"
+                level = LEVELS[SEE_DOCTOR]  # what a check asks for, as its rank in _why
                 text = (
                     "Some of your answers can point to a cause a doctor should rule out: "
                     f"{cause.name}. It is not the most likely cause, but it needs checking."

@@ -136,7 +136,7 @@ def decide(atoms: Atoms, index: Index) -> Decision:
             reads.setdefault(cause, set()).update(index.feature_facts[n] & atoms)
     for rule in warnings:
         warned = index.warns_of[rule]
-        sign = index.rule_facts[rule]
+        sign = index.rules[rule].when.facts
         accounted = any(not sign.isdisjoint(read) for c, read in reads.items() if c not in warned)
         for cause in warned:
             if cause not in excluded and (not accounted or totals[cause] >= thresholds[cause]):

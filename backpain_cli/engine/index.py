@@ -148,8 +148,6 @@ class Index:
         self.suspects = [[self.place[cid] for cid in rule.suspects] for rule in self.rules]
         #: the causes each rule is a warning sign of, to rule out (its `rule_out`)
         self.warns_of = [[self.place[cid] for cid in rule.rule_out] for rule in self.rules]
-        #: the answers each rule reads
-        self.rule_facts = [rule.when.facts for rule in self.rules]
         # (each cause's features come strongest first, as the loader sorts them)
         pairs = [(n, feature) for n, cause in enumerate(self.causes) for feature in cause.features]
         self.features: list[Feature] = [
